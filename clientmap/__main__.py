@@ -1,0 +1,3 @@
+from clientmap.cli import main
+
+main()

@@ -1,0 +1,20 @@
+"""The ``clientmap`` console script: Django's management commands behind a friendly name."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a management command (``clientmap migrate``, ``clientmap customers T`` …)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientmap.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else ["clientmap", *argv])
+    args[0] = "clientmap"
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""C1 (who is a customer) and C2 (internal or external) as set-based SQL.
+
+One statement rebuilds the derived ``customers_customerrelation`` table, for everyone or for a
+scope (a few people, or every person of a few organizations). It runs the same on SQLite and
+PostgreSQL.
+
+C1: person P is a customer of team T when P made a request to T that T agreed to fulfil (status
+accepted, in progress or fulfilled: basis R), or P is involved in deciding (D), specifying (S) or
+implementing/supporting (I) T's work. Requests that were declined, withdrawn or never accepted
+make P a *prospect* of T, not a customer. Nothing else makes a customer: managers of customers,
+people who merely rely on T, organizations.
+
+The date of a request as evidence is its latest known date (closed, else accepted, else opened);
+an involvement's is its own date. A relation is *active* when its last evidence is inside the
+window (``CLIENTMAP["ACTIVE_WINDOW_DAYS"]``, default 365 days) before the as-of day.
+
+C2: internal when P belongs to the home organization. Otherwise external *paying* when some
+request of P's organization to T, agreed and inside the window, is paid in cash or trade; else
+external non-paying. Chargebacks and internal budgets never make anyone external or paying.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from clientmap.customers.models import CustomerRelation, Kind, RecomputeState
+from clientmap.directory.models import Organization
+from clientmap.engagements.models import Request
+
+
+def window_days() -> int:
+    return int(settings.CLIENTMAP.get("ACTIVE_WINDOW_DAYS", 365))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which people to rebuild. Empty sets with ``everyone`` false mean nothing to do."""
+
+    everyone: bool = False
+    person_ids: frozenset[int] = field(default_factory=frozenset)
+    organization_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def __bool__(self) -> bool:
+        return self.everyone or bool(self.person_ids) or bool(self.organization_ids)
+
+    def __or__(self, other: Scope) -> Scope:
+        if self.everyone or other.everyone:
+            return Scope(everyone=True)
+        return Scope(
+            person_ids=self.person_ids | other.person_ids,
+            organization_ids=self.organization_ids | other.organization_ids,
+        )
+
+
+EVERYONE = Scope(everyone=True)
+
+# Above this many ids a scoped rebuild is not worth it: rebuild everything.
+_MAX_SCOPE_IDS = 500
+
+
+def _in_list(column: str, ids: Iterable[int], params: list) -> str:
+    ids = list(ids)
+    params.extend(ids)
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})"
+
+
+def _scope_sql(scope: Scope, person_col: str, org_col: str, params: list) -> str:
+    if scope.everyone:
+        return "1 = 1"
+    parts = []
+    if scope.person_ids:
+        parts.append(_in_list(person_col, sorted(scope.person_ids), params))
+    if scope.organization_ids:
+        parts.append(_in_list(org_col, sorted(scope.organization_ids), params))
+    return "(" + " OR ".join(parts) + ")"
+
+
+def _q(values: Iterable[str]) -> str:
+    """A SQL list of fixed, internal enum values (never user input)."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
+    """Rebuild the customer relations of ``scope``; return the number of relations written."""
+    if not scope:
+        return 0
+    if len(scope.person_ids) + len(scope.organization_ids) > _MAX_SCOPE_IDS:
+        scope = EVERYONE
+    as_of = as_of or timezone.localdate()
+    days = window_days()
+    cutoff = as_of - timedelta(days=days)
+    home = Organization.objects.filter(is_home=True).values_list("id", flat=True).first()
+    started = time.perf_counter()
+
+    agreed = _q(Request.AGREED)
+    paying = _q(Request.PAYING)
+    rel = CustomerRelation._meta.db_table
+    day = "COALESCE(r.closed, r.accepted, r.opened)"
+    first = "COALESCE(MIN(CASE WHEN ev.pr = 0 THEN ev.day END), MIN(ev.day))"
+    last = "COALESCE(MAX(CASE WHEN ev.pr = 0 THEN ev.day END), MAX(ev.day))"
+
+    params: list = []
+    delete_sql = (
+        f"DELETE FROM {rel} WHERE person_id IN (SELECT p.id FROM directory_person p WHERE "
+        + _scope_sql(scope, "p.id", "p.organization_id", params)
+        + ")"
+    )
+    delete_params = params
+
+    params = [cutoff, home]
+    insert_sql = f"""
+        WITH paying AS (
+            SELECT DISTINCT pp.organization_id AS organization_id, r.team_id AS team_id
+            FROM engagements_request r
+            JOIN directory_person pp ON pp.id = r.requester_id
+            WHERE r.status IN ({agreed}) AND r.payment IN ({paying}) AND {day} >= %s
+        ),
+        ev AS (
+            SELECT r.requester_id AS person_id, r.team_id AS team_id,
+                   CASE WHEN r.status IN ({agreed}) THEN 1 ELSE 0 END AS r,
+                   0 AS d, 0 AS s, 0 AS i,
+                   CASE WHEN r.status IN ({agreed}) THEN 0 ELSE 1 END AS pr,
+                   {day} AS day
+            FROM engagements_request r
+            UNION ALL
+            SELECT v.person_id, v.team_id, 0,
+                   CASE WHEN v.role = 'decides' THEN 1 ELSE 0 END,
+                   CASE WHEN v.role = 'specifies' THEN 1 ELSE 0 END,
+                   CASE WHEN v.role = 'implements' THEN 1 ELSE 0 END,
+                   0, v.date
+            FROM engagements_involvement v
+        )
+        INSERT INTO {rel} (
+            team_id, person_id, is_customer, kind, basis_r, basis_d, basis_s, basis_i, active,
+            first_evidence, last_evidence, request_count, involvement_count,
+            prospect_request_count
+        )
+        SELECT ev.team_id, ev.person_id,
+               SUM(1 - ev.pr) > 0,
+               CASE WHEN p.organization_id = %s THEN '{Kind.INTERNAL.value}'
+                    WHEN paying.team_id IS NOT NULL THEN '{Kind.EXTERNAL_PAYING.value}'
+                    ELSE '{Kind.EXTERNAL_NONPAYING.value}' END,
+               SUM(ev.r) > 0, SUM(ev.d) > 0, SUM(ev.s) > 0, SUM(ev.i) > 0,
+               {last} >= %s,
+               {first}, {last},
+               SUM(ev.r), SUM(ev.d + ev.s + ev.i), SUM(ev.pr)
+        FROM ev
+        JOIN directory_person p ON p.id = ev.person_id
+        LEFT JOIN paying ON paying.organization_id = p.organization_id
+                        AND paying.team_id = ev.team_id
+        WHERE {{scope}}
+        GROUP BY ev.team_id, ev.person_id, p.organization_id, paying.team_id
+    """
+    params.append(cutoff)
+    insert_sql = insert_sql.replace(
+        "{scope}", _scope_sql(scope, "p.id", "p.organization_id", params)
+    )
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(delete_sql, delete_params)
+            cursor.execute(insert_sql, params)
+        total = CustomerRelation.objects.count() if scope.everyone else None
+        state = RecomputeState.objects.first() or RecomputeState(
+            as_of=as_of, window_days=days, computed_at=timezone.now(), seconds=0, relations=0
+        )
+        if scope.everyone or state.as_of != as_of or state.window_days != days:
+            # A scoped rebuild on another day would leave the rest stale: do everything.
+            if not scope.everyone:
+                return recompute(EVERYONE, as_of=as_of)
+            state.as_of = as_of
+            state.window_days = days
+            state.seconds = time.perf_counter() - started
+        state.computed_at = timezone.now()
+        state.relations = total if total is not None else CustomerRelation.objects.count()
+        state.save()
+    return state.relations
+
+
+def ensure_current(as_of: date | None = None) -> None:
+    """Rebuild everything when relations were computed for another day or window (lapsing)."""
+    as_of = as_of or timezone.localdate()
+    state = RecomputeState.objects.first()
+    if state is None or state.as_of != as_of or state.window_days != window_days():
+        recompute(EVERYONE, as_of=as_of)
+
+
+# --- keeping the table current after every change of its inputs ------------------------------
+
+_local = threading.local()
+
+
+def _pending() -> threading.local:
+    if not hasattr(_local, "suspended"):
+        _local.suspended = 0
+        _local.pending = Scope()
+    return _local
+
+
+def mark_dirty(scope: Scope) -> None:
+    """Note that ``scope`` needs a rebuild; it happens once, when the transaction commits."""
+    state = _pending()
+    if state.suspended:
+        state.pending = state.pending | scope
+        return
+    transaction.on_commit(lambda: recompute(scope))
+
+
+@contextmanager
+def deferred_recompute() -> Iterator[None]:
+    """Collect changes (bulk imports, demo loading) and rebuild once at the end."""
+    state = _pending()
+    state.suspended += 1
+    try:
+        yield
+    finally:
+        state.suspended -= 1
+    if state.suspended == 0 and state.pending:
+        scope, state.pending = state.pending, Scope()
+        transaction.on_commit(lambda: recompute(scope))
+
+
+def scope_for_person(person_id: int, organization_id: int | None) -> Scope:
+    """People whose relations can change when this person's requests change."""
+    home = Organization.objects.filter(is_home=True).values_list("id", flat=True).first()
+    if organization_id is not None and organization_id != home:
+        # Payments of one person make the whole organization paying (C2).
+        return Scope(
+            person_ids=frozenset({person_id}), organization_ids=frozenset({organization_id})
+        )
+    return Scope(person_ids=frozenset({person_id}))

@@ -1,0 +1,156 @@
+"""Who is who: organizations and their units, people, and the home organization's provider teams."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    is_home = models.BooleanField(
+        _("home organization"),
+        default=False,
+        help_text=_("The user's own organization. Exactly one organization is home."),
+    )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_home"], condition=Q(is_home=True), name="one_home_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:organization", args=[self.key])
+
+
+class Unit(models.Model):
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="units", verbose_name=_("organization")
+    )
+    name = models.CharField(_("name"), max_length=300)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """An individual. Customers are people, not organizations (C1)."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    email = models.EmailField(_("e-mail"), blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name=_("organization"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("unit"),
+    )
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("manager"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("login"),
+        help_text=_("The login of this person, for team members and customer portal users."),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:person", args=[self.key])
+
+
+class Team(models.Model):
+    """A provider team of the home organization."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams",
+        verbose_name=_("unit"),
+    )
+    members = models.ManyToManyField(
+        Person, through="TeamMembership", related_name="teams", verbose_name=_("members")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:team", args=[self.key])
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, verbose_name=_("team"))
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, verbose_name=_("person"))
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "person"], name="unique_team_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ∈ {self.team}"

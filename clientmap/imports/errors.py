@@ -1,0 +1,34 @@
+"""One error type for every import: what is wrong and exactly where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class RowError(Exception):
+    """A bad value in an input file. ``line`` is the 1-based physical line (the header is line 1)."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column {self.column!r}"
+        value = f" (value {self.value!r})" if self.value not in (None, "") else ""
+        return f"{where}: {self.message}{value}"
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
