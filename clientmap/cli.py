@@ -13,6 +13,9 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else ["clientmap", *argv])
     args[0] = "clientmap"
+    if len(args) > 1 and not args[1].startswith("-"):
+        # ``clientmap customer-of`` runs the ``customer_of`` command.
+        args[1] = args[1].replace("-", "_")
     execute_from_command_line(args)
 
 

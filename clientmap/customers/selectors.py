@@ -161,3 +161,44 @@ def customer_of(person: Person) -> PersonAnswer:
             )
         )
     return answer
+
+
+def relation_dict(r: CustomerRelation) -> dict:
+    """A relation as plain data (CLI --json; the API has its own schemas)."""
+    return {
+        "team": r.team.key if "team" in r._state.fields_cache else None,
+        "person": r.person.key,
+        "name": r.person.name,
+        "organization": r.person.organization.key,
+        "kind": r.kind,
+        "basis": r.basis,
+        "active": r.active,
+        "first_evidence": r.first_evidence.isoformat() if r.first_evidence else None,
+        "last_evidence": r.last_evidence.isoformat() if r.last_evidence else None,
+        "requests": r.request_count,
+        "involvements": r.involvement_count,
+        "declined_or_pending_requests": r.prospect_request_count,
+    }
+
+
+def answer_dict(a: PersonAnswer) -> dict:
+    def rel(r: CustomerRelation) -> dict:
+        return {
+            "team": r.team.key,
+            "team_name": r.team.name,
+            "kind": r.kind,
+            "basis": r.basis,
+            "active": r.active,
+            "first_evidence": r.first_evidence.isoformat() if r.first_evidence else None,
+            "last_evidence": r.last_evidence.isoformat() if r.last_evidence else None,
+            "requests": r.request_count,
+            "involvements": r.involvement_count,
+        }
+
+    return {
+        "person": {"key": a.person.key, "name": a.person.name},
+        "is_customer": a.is_customer,
+        "customer_of": [rel(r) for r in a.relations],
+        "prospect_of": [rel(r) for r in a.prospects],
+        "reasons": a.reasons,
+    }
