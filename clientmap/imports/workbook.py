@@ -445,7 +445,7 @@ def _read(folder: Path, plan: Plan, errors: list[RowError]) -> None:
     if stored_home and stored_home not in plan.organizations.rows:
         homes.add(stored_home)
     if len(homes) > 1:
-        line = min(plan.organizations.rows[k][0] for k in homes if k in plan.organizations.rows)
+        line = max(plan.organizations.rows[k][0] for k in homes if k in plan.organizations.rows)
         Sheet(folder / "organizations.csv", [], [], errors).error(
             line, "home", "yes", "only one organization can be home: " + ", ".join(sorted(homes))
         )
