@@ -19,6 +19,7 @@ Dates are relative to the day the demo is loaded, so the story stays current.
 from __future__ import annotations
 
 import csv
+import os
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from django.db import transaction
 from clientmap.directory.models import Person
 from clientmap.imports import workbook
 
-PASSWORD = "clientmap-demo"
+PASSWORD = os.environ.get("CLIENTMAP_DEMO_PASSWORD", "clientmap-demo")
 
 ORGANIZATIONS = [
     ("aurora", "Aurora Expense Systems", "yes"),
