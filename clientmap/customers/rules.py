@@ -158,6 +158,10 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
         LEFT JOIN paying ON paying.organization_id = p.organization_id
                         AND paying.team_id = ev.team_id
         WHERE {{scope}}
+          AND NOT EXISTS (
+              SELECT 1 FROM directory_teammembership m
+              WHERE m.team_id = ev.team_id AND m.person_id = ev.person_id
+          )
         GROUP BY ev.team_id, ev.person_id, p.organization_id, paying.team_id
     """
     params.append(cutoff)

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from clientmap.customers import rules
-from clientmap.directory.models import Organization, Person
+from clientmap.directory.models import Organization, Person, TeamMembership
 from clientmap.engagements.models import Involvement, Request
 
 
@@ -44,6 +44,13 @@ def _on_request(sender, instance: Request, **kwargs) -> None:
 @receiver(post_save, sender=Involvement)
 @receiver(post_delete, sender=Involvement)
 def _on_involvement(sender, instance: Involvement, **kwargs) -> None:
+    rules.mark_dirty(rules.Scope(person_ids=frozenset({instance.person_id})))
+
+
+@receiver(post_save, sender=TeamMembership)
+@receiver(post_delete, sender=TeamMembership)
+def _on_membership(sender, instance: TeamMembership, **kwargs) -> None:
+    # A team is not its own customer: joining or leaving a team changes its relations.
     rules.mark_dirty(rules.Scope(person_ids=frozenset({instance.person_id})))
 
 

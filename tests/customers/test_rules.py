@@ -277,6 +277,17 @@ def test_one_person_can_be_member_of_one_team_and_customer_of_another(home):
     assert not CustomerRelation.objects.filter(team=database_team).exists()
 
 
+def test_a_team_is_not_its_own_customer(home):
+    dev = f.person()
+    team = f.team(members=[dev])
+    f.involvement(dev, team, "implements", date=TODAY)
+    f.request(dev, team, opened=TODAY)
+    assert relation(team, dev) is None
+    outsider = f.person()
+    f.involvement(outsider, team, "implements", date=TODAY)
+    assert relation(team, outsider).basis == "I"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_relations_follow_every_change_without_explicit_recompute(home):
     t = f.team()
