@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 
 from clientmap.catalog.models import Consumption, Service
 from clientmap.customers import rules
 from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
 from clientmap.engagements.models import Involvement, Request
+from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
 
 MAX_ERRORS = 50
@@ -142,42 +143,14 @@ class Sheet:
 
 
 @dataclass
-class Keyed:
-    """Rows of a keyed file: key -> (line, values)."""
-
-    rows: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
-
-    def add(self, sheet: Sheet, line: int, key: str, values: dict[str, Any]) -> None:
-        if key in self.rows:
-            sheet.error(line, "key", key, f"duplicate key (already on line {self.rows[key][0]})")
-            return
-        self.rows[key] = (line, values)
-
-
-@dataclass
-class Plan:
-    """Everything read from a workbook, checked, ready to write."""
-
-    organizations: Keyed = field(default_factory=Keyed)
-    units: Keyed = field(default_factory=Keyed)
-    people: Keyed = field(default_factory=Keyed)
-    teams: Keyed = field(default_factory=Keyed)
-    services: Keyed = field(default_factory=Keyed)
-    requests: Keyed = field(default_factory=Keyed)
-    members: dict[tuple[str, str], int] = field(default_factory=dict)
-    consumes: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    involvements: dict[tuple, tuple[int, dict[str, Any]]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
-
-
-@dataclass
 class Report:
     """What an import did (or, with ``check``, would do): per file, created/updated/unchanged."""
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     relations: int | None = None
     checked_only: bool = False
+    rejected: int = 0
+    rejects: list = field(default_factory=list)
 
     def add(self, name: str, created: int, updated: int, unchanged: int) -> None:
         self.counts[name] = {"created": created, "updated": updated, "unchanged": unchanged}
@@ -187,7 +160,12 @@ class Report:
         return any(c["created"] or c["updated"] for c in self.counts.values())
 
     def as_dict(self) -> dict:
-        return {"files": self.counts, "relations": self.relations, "check": self.checked_only}
+        return {
+            "files": self.counts,
+            "relations": self.relations,
+            "check": self.checked_only,
+            "rejected": self.rejected,
+        }
 
 
 # --- sections contributed by other apps ----------------------------------------------------
@@ -197,16 +175,16 @@ class Report:
 class Section:
     """An extra workbook file owned by another app (e.g. voice's wishes.csv).
 
-    ``read(sheet, plan, refs)`` checks the rows and stores what it needs in ``plan.extra``;
-    ``write(plan, report)`` writes it (inside the import transaction, after the core files);
-    ``export(folder)`` writes the file back.
+    ``stage(sheet, engine)`` reads and checks the rows (reporting through ``sheet.error``) and
+    keeps what it needs; ``write(engine, report)`` writes it inside the import transaction, after
+    the core files; ``export(folder)`` writes the file back and returns the row count.
     """
 
     filename: str
     columns: list[str]
     required: list[str]
-    read: Callable[[Sheet, Plan, Refs], None]
-    write: Callable[[Plan, Report], None]
+    stage: Callable[[Sheet, Engine], None]
+    write: Callable[[Engine, Report], None]
     export: Callable[[Path], int]
     order: int = 100
 
@@ -218,67 +196,6 @@ def register_section(section: Section) -> None:
     if all(s.filename != section.filename for s in _SECTIONS):
         _SECTIONS.append(section)
         _SECTIONS.sort(key=lambda s: s.order)
-
-
-# --- reference checks ----------------------------------------------------------------------
-
-
-class Refs:
-    """Known keys: what the workbook defines plus what is already stored."""
-
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self._stored: dict[type[models.Model], set[str]] = {}
-
-    def stored(self, model: type[models.Model]) -> set[str]:
-        if model not in self._stored:
-            self._stored[model] = set(model.objects.values_list("key", flat=True))
-        return self._stored[model]
-
-    def known(self, model: type[models.Model], keyed: Keyed, key: str) -> bool:
-        return key in keyed.rows or key in self.stored(model)
-
-    def check(
-        self,
-        sheet: Sheet,
-        line: int,
-        column: str,
-        key: str,
-        model: type[models.Model],
-        keyed: Keyed,
-        what: str,
-    ) -> None:
-        if key and not self.known(model, keyed, key):
-            sheet.error(line, column, key, f"unknown {what} key")
-
-    def consumer(self, sheet: Sheet, line: int, value: str) -> tuple[str, str] | None:
-        """Resolve a consumer to (kind, key); kind is service, unit or organization."""
-        kinds = {
-            "service": (Service, self.plan.services),
-            "unit": (Unit, self.plan.units),
-            "organization": (Organization, self.plan.organizations),
-        }
-        if ":" in value:
-            prefix, _, key = value.partition(":")
-            if prefix in kinds:
-                model, keyed = kinds[prefix]
-                if self.known(model, keyed, key):
-                    return prefix, key
-                sheet.error(line, "consumer", value, f"unknown {prefix} key")
-                return None
-        found = [k for k, (model, keyed) in kinds.items() if self.known(model, keyed, value)]
-        if len(found) == 1:
-            return found[0], value
-        if not found:
-            sheet.error(line, "consumer", value, "not a service, unit or organization key")
-        else:
-            sheet.error(
-                line,
-                "consumer",
-                value,
-                "ambiguous key: write " + " or ".join(f"{k}:{value}" for k in found),
-            )
-        return None
 
 
 # --- the core files ------------------------------------------------------------------------
@@ -317,34 +234,42 @@ FILES: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 
+CONSUMER_KINDS = ("service", "unit", "organization")
 
-def _read(folder: Path, plan: Plan, errors: list[RowError]) -> None:
+
+def _n(value: str) -> str | None:
+    return value or None
+
+
+def _stage(folder: Path, engine: Engine, files: list[str]) -> None:
+    """Read every file, check its values, and stage its rows."""
+    languages = [code for code, _ in settings.LANGUAGES]
+    errors = engine.errors
+
     def sheet(name: str) -> Sheet | None:
         path = folder / name
         if not path.exists():
             return None
-        plan.files.append(name)
+        files.append(name)
         cols, req = FILES[name]
         return Sheet(path, cols, req, errors)
 
-    refs = Refs(plan)
-    languages = [code for code, _ in settings.LANGUAGES]
+    def dates(s: Sheet, line: int, r: dict, cols: list[str]) -> list[str | None]:
+        out = []
+        for c in cols:
+            d = s.date(line, c, r[c])
+            out.append(d.isoformat() if d else None)
+        return out
 
     if s := sheet("organizations.csv"):
         for line, r in s.rows():
-            plan.organizations.add(
-                s,
-                line,
-                r["key"],
-                {"name": r["name"], "is_home": s.boolean(line, "home", r["home"])},
-            )
+            home = 1 if s.boolean(line, "home", r["home"]) else 0
+            engine.add("organizations", (s.name, line, 0, r["key"], r["name"], home))
     if s := sheet("units.csv"):
         for line, r in s.rows():
-            plan.units.add(
-                s,
-                line,
-                r["key"],
-                {"organization": r["organization"], "name": r["name"], "parent": r["parent"]},
+            engine.add(
+                "units",
+                (s.name, line, 0, r["key"], r["name"], _n(r["organization"]), _n(r["parent"])),
             )
     if s := sheet("people.csv"):
         for line, r in s.rows():
@@ -353,351 +278,121 @@ def _read(folder: Path, plan: Plan, errors: list[RowError]) -> None:
             lang = r["language"].lower()
             if lang and lang not in languages:
                 s.error(line, "language", r["language"], "must be one of " + ", ".join(languages))
-            plan.people.add(
-                s,
-                line,
-                r["key"],
-                {
-                    "name": r["name"],
-                    "email": r["email"],
-                    "organization": r["organization"],
-                    "unit": r["unit"],
-                    "manager": r["manager"],
-                    "language": lang,
-                },
+            engine.add(
+                "people",
+                (
+                    s.name,
+                    line,
+                    0,
+                    r["key"],
+                    r["name"],
+                    r["email"],
+                    lang,
+                    _n(r["organization"]),
+                    _n(r["unit"]),
+                    _n(r["manager"]),
+                ),
             )
     if s := sheet("teams.csv"):
         for line, r in s.rows():
-            plan.teams.add(s, line, r["key"], {"name": r["name"], "unit": r["unit"]})
+            engine.add("teams", (s.name, line, 0, r["key"], r["name"], _n(r["unit"])))
+    if s := sheet("team_members.csv"):
+        for line, r in s.rows():
+            engine.add("members", (s.name, line, r["team"], r["person"]))
     if s := sheet("services.csv"):
         for line, r in s.rows():
             status = (
                 s.choice(line, "status", r["status"], Service.Status.values)
                 if r["status"]
-                else Service.Status.LIVE
+                else None
             )
-            plan.services.add(
-                s, line, r["key"], {"name": r["name"], "team": r["team"], "status": status}
-            )
-    if s := sheet("requests.csv"):
-        for line, r in s.rows():
-            values = {
-                "requester": r["requester"],
-                "team": r["team"],
-                "service": r["service"],
-                "status": s.choice(line, "status", r["status"], Request.Status.values)
-                if r["status"]
-                else None,
-                "payment": s.choice(line, "payment", r["payment"], Request.Payment.values)
-                if r["payment"]
-                else Request.Payment.FREE,
-                "title": r["title"],
-            }
-            for col in ("opened", "accepted", "target", "closed"):
-                values[col] = s.date(line, col, r[col])
-            plan.requests.add(s, line, r["key"], values)
-
-    # Files without keys, and every reference, once all keyed files are read.
-    if s := sheet("team_members.csv"):
-        for line, r in s.rows():
-            refs.check(s, line, "team", r["team"], Team, plan.teams, "team")
-            refs.check(s, line, "person", r["person"], Person, plan.people, "person")
-            plan.members.setdefault((r["team"], r["person"]), line)
+            engine.add("services", (s.name, line, 0, r["key"], r["name"], status, _n(r["team"])))
     if s := sheet("consumes.csv"):
         for line, r in s.rows():
-            refs.check(s, line, "provider", r["provider"], Service, plan.services, "service")
-            consumer = refs.consumer(s, line, r["consumer"]) if r["consumer"] else None
-            if consumer:
-                plan.consumes.setdefault((r["provider"], *consumer), line)
+            kind, consumer = None, r["consumer"]
+            prefix, sep, rest = consumer.partition(":")
+            if sep and prefix in CONSUMER_KINDS:
+                kind, consumer = prefix, rest
+            engine.add("consumes", (s.name, line, kind, consumer, r["provider"]))
+    if s := sheet("requests.csv"):
+        for line, r in s.rows():
+            status = (
+                s.choice(line, "status", r["status"], Request.Status.values)
+                if r["status"]
+                else None
+            )
+            payment = (
+                s.choice(line, "payment", r["payment"], Request.Payment.values)
+                if r["payment"]
+                else None
+            )
+            engine.add(
+                "requests",
+                (
+                    s.name,
+                    line,
+                    0,
+                    r["key"],
+                    r["title"],
+                    status,
+                    payment,
+                    *dates(s, line, r, ["opened", "accepted", "target", "closed"]),
+                    _n(r["requester"]),
+                    _n(r["team"]),
+                    _n(r["service"]),
+                ),
+            )
     if s := sheet("involvements.csv"):
         for line, r in s.rows():
-            refs.check(s, line, "person", r["person"], Person, plan.people, "person")
-            refs.check(s, line, "team", r["team"], Team, plan.teams, "team")
-            refs.check(s, line, "service", r["service"], Service, plan.services, "service")
             role = s.choice(line, "role", r["role"], Involvement.Role.values) if r["role"] else None
             when = s.date(line, "date", r["date"])
-            natural = (r["person"], r["team"], r["service"], role, when)
-            plan.involvements[natural] = (
-                line,
-                {"source": r["source"], "hours": s.decimal(line, "hours", r["hours"])},
+            hours = s.decimal(line, "hours", r["hours"])
+            engine.add(
+                "involvements",
+                (
+                    s.name,
+                    line,
+                    r["person"],
+                    r["team"],
+                    _n(r["service"]),
+                    role,
+                    when.isoformat() if when else None,
+                    r["source"],
+                    str(hours) if hours is not None else None,
+                ),
             )
-
-    # References inside keyed files.
-    for name, keyed, checks in (
-        ("units.csv", plan.units, [("organization", Organization, plan.organizations, "organization"), ("parent", Unit, plan.units, "unit")]),  # noqa: E501
-        ("people.csv", plan.people, [("organization", Organization, plan.organizations, "organization"), ("unit", Unit, plan.units, "unit"), ("manager", Person, plan.people, "person")]),  # noqa: E501
-        ("teams.csv", plan.teams, [("unit", Unit, plan.units, "unit")]),
-        ("services.csv", plan.services, [("team", Team, plan.teams, "team")]),
-        ("requests.csv", plan.requests, [("requester", Person, plan.people, "person"), ("team", Team, plan.teams, "team"), ("service", Service, plan.services, "service")]),  # noqa: E501
-    ):  # fmt: skip
-        if not keyed.rows:
-            continue
-        s = Sheet(folder / name, [], [], errors)
-        for key, (line, values) in keyed.rows.items():
-            for column, model, target, what in checks:
-                refs.check(s, line, column, values[column], model, target, what)
-                if column in ("parent", "manager") and values[column] == key:
-                    s.error(line, column, key, f"a {what} cannot be its own {column}")
-
-    # One home organization at most.
-    stored_home = Organization.objects.filter(is_home=True).values_list("key", flat=True).first()
-    homes = {k for k, (_, v) in plan.organizations.rows.items() if v["is_home"]}
-    if stored_home and stored_home not in plan.organizations.rows:
-        homes.add(stored_home)
-    if len(homes) > 1:
-        line = max(plan.organizations.rows[k][0] for k in homes if k in plan.organizations.rows)
-        Sheet(folder / "organizations.csv", [], [], errors).error(
-            line, "home", "yes", "only one organization can be home: " + ", ".join(sorted(homes))
-        )
-
     for section in _SECTIONS:
         path = folder / section.filename
         if path.exists():
-            plan.files.append(section.filename)
-            section.read(Sheet(path, section.columns, section.required, errors), plan, refs)
-
-
-# --- writing -------------------------------------------------------------------------------
-
-
-REQUEST_FIELDS = (
-    "requester_id",
-    "team_id",
-    "service_id",
-    "status",
-    "payment",
-    "opened",
-    "accepted",
-    "target",
-    "closed",
-    "title",
-)
-
-
-def _ids(model: type[models.Model]) -> dict[str, int]:
-    return dict(model.objects.values_list("key", "id"))
-
-
-def _upsert(
-    model: type[models.Model],
-    wanted: dict[str, dict[str, Any]],
-    fields: list[str],
-    write: bool,
-) -> tuple[set[str], set[str]]:
-    """Create missing keys, update changed rows, leave identical rows alone.
-
-    Returns the keys created and the keys updated.
-    """
-    if not wanted:
-        return set(), set()
-    existing: dict[str, tuple] = {}
-    keys = list(wanted)
-    for i in range(0, len(keys), 5000):
-        chunk = keys[i : i + 5000]
-        for row in model.objects.filter(key__in=chunk).values_list("key", "id", *fields):
-            existing[row[0]] = row[1:]
-    create, update = [], []
-    for key, values in wanted.items():
-        row = tuple(values[f] for f in fields)
-        if key not in existing:
-            create.append(model(key=key, **values))
-        elif existing[key][1:] != row:
-            update.append(model(id=existing[key][0], key=key, **values))
-    created, updated = {o.key for o in create}, {o.key for o in update}
-    if write:
-        if model is Organization:
-            # Rows that stop being "home" first, so the one-home constraint holds at every step.
-            demoted = [o for o in update if not o.is_home]
-            if demoted:
-                model.objects.bulk_update(demoted, fields, batch_size=BATCH)
-            update = [o for o in update if o.is_home]
-        model.objects.bulk_create(create, batch_size=BATCH)
-        if update:
-            model.objects.bulk_update(update, fields, batch_size=BATCH)
-    return created, updated
-
-
-def _count(report: Report, name: str, total: int, created: set, updated: set) -> None:
-    report.add(name, len(created), len(updated - created), total - len(created | updated))
-
-
-def _write(plan: Plan, report: Report, write: bool) -> None:
-    def vals(keyed: Keyed) -> dict[str, dict[str, Any]]:
-        return {k: v for k, (_, v) in keyed.rows.items()}
-
-    wanted = vals(plan.organizations)
-    _count(
-        report,
-        "organizations",
-        len(wanted),
-        *_upsert(Organization, wanted, ["name", "is_home"], write),
-    )
-    org = _ids(Organization)
-
-    units = {
-        k: {
-            "organization_id": org.get(v["organization"]),
-            "name": v["name"],
-        }
-        for k, v in vals(plan.units).items()
-    }
-    created, updated = _upsert(Unit, units, ["organization_id", "name"], write)
-    unit = _ids(Unit)
-    parents = {
-        k: {"parent_id": unit.get(v["parent"]) if v["parent"] else None}
-        for k, v in vals(plan.units).items()
-    }
-    updated |= _upsert(Unit, parents, ["parent_id"], write)[1]
-    _count(report, "units", len(units), created, updated)
-
-    people = {
-        k: {
-            "name": v["name"],
-            "email": v["email"],
-            "organization_id": org.get(v["organization"]),
-            "unit_id": unit.get(v["unit"]) if v["unit"] else None,
-            "language": v["language"],
-        }
-        for k, v in vals(plan.people).items()
-    }
-    created, updated = _upsert(
-        Person, people, ["name", "email", "organization_id", "unit_id", "language"], write
-    )
-    person = _ids(Person)
-    managers = {
-        k: {"manager_id": person.get(v["manager"]) if v["manager"] else None}
-        for k, v in vals(plan.people).items()
-    }
-    updated |= _upsert(Person, managers, ["manager_id"], write)[1]
-    _count(report, "people", len(people), created, updated)
-
-    teams = {
-        k: {"name": v["name"], "unit_id": unit.get(v["unit"]) if v["unit"] else None}
-        for k, v in vals(plan.teams).items()
-    }
-    _count(report, "teams", len(teams), *_upsert(Team, teams, ["name", "unit_id"], write))
-    team = _ids(Team)
-
-    if plan.members:
-        have = set(TeamMembership.objects.values_list("team_id", "person_id"))
-        new = {(team.get(t), person.get(p)) for t, p in plan.members} - have
-        report.add("team_members", len(new), 0, len(plan.members) - len(new))
-        if write:
-            TeamMembership.objects.bulk_create(
-                [TeamMembership(team_id=t, person_id=p) for t, p in new], batch_size=BATCH
-            )
-
-    services = {
-        k: {
-            "name": v["name"],
-            "team_id": team.get(v["team"]) if v["team"] else None,
-            "status": v["status"],
-        }
-        for k, v in vals(plan.services).items()
-    }
-    _count(
-        report,
-        "services",
-        len(services),
-        *_upsert(Service, services, ["name", "team_id", "status"], write),
-    )
-    service = _ids(Service)
-
-    if plan.consumes:
-        ids = {"service": service, "unit": unit, "organization": org}
-        have = set(
-            Consumption.objects.values_list(
-                "provider_id", "consumer_service_id", "consumer_unit_id", "consumer_organization_id"
-            )
-        )
-        new = set()
-        for provider, kind, key in plan.consumes:
-            row = [service.get(provider), None, None, None]
-            row[{"service": 1, "unit": 2, "organization": 3}[kind]] = ids[kind].get(key)
-            if tuple(row) not in have:
-                new.add(tuple(row))
-        report.add("consumes", len(new), 0, len(plan.consumes) - len(new))
-        if write:
-            Consumption.objects.bulk_create(
-                [
-                    Consumption(
-                        provider_id=p,
-                        consumer_service_id=s,
-                        consumer_unit_id=u,
-                        consumer_organization_id=o,
-                    )
-                    for p, s, u, o in new
-                ],
-                batch_size=BATCH,
-            )
-
-    requests = {
-        k: {
-            "requester_id": person.get(v["requester"]),
-            "team_id": team.get(v["team"]),
-            "service_id": service.get(v["service"]) if v["service"] else None,
-            "status": v["status"],
-            "payment": v["payment"],
-            "opened": v["opened"],
-            "accepted": v["accepted"],
-            "target": v["target"],
-            "closed": v["closed"],
-            "title": v["title"],
-        }
-        for k, v in vals(plan.requests).items()
-    }
-    _count(
-        report, "requests", len(requests), *_upsert(Request, requests, list(REQUEST_FIELDS), write)
-    )
-
-    if plan.involvements:
-        have: dict[tuple, tuple] = {}
-        for row in Involvement.objects.values_list(
-            "id", "person_id", "team_id", "service_id", "role", "date", "source", "hours"
-        ):
-            have[row[1:6]] = (row[0], row[6], row[7])
-        create, update = [], []
-        for (p, t, s, role, when), (_, v) in plan.involvements.items():
-            nat = (person.get(p), team.get(t), service.get(s) if s else None, role, when)
-            if nat not in have:
-                create.append(
-                    Involvement(
-                        person_id=nat[0],
-                        team_id=nat[1],
-                        service_id=nat[2],
-                        role=role,
-                        date=when,
-                        **v,
-                    )
-                )
-            elif have[nat][1:] != (v["source"], v["hours"]):
-                update.append(Involvement(id=have[nat][0], **v))
-        report.add(
-            "involvements",
-            len(create),
-            len(update),
-            len(plan.involvements) - len(create) - len(update),
-        )
-        if write:
-            Involvement.objects.bulk_create(create, batch_size=BATCH)
-            if update:
-                Involvement.objects.bulk_update(update, ["source", "hours"], batch_size=BATCH)
-
-    if write:
-        for section in _SECTIONS:
-            if section.filename in plan.files:
-                section.write(plan, report)
+            files.append(section.filename)
+            section.stage(Sheet(path, section.columns, section.required, errors), engine)
 
 
 # --- public entry points -------------------------------------------------------------------
 
 
-def read(folder: Path | str) -> Plan:
-    """Read and check a workbook folder. Raises :class:`WorkbookError` listing the problems."""
+class _Rollback(Exception):
+    pass
+
+
+NAMES = {"members": "team_members"}
+
+
+def import_workbook(
+    folder: Path | str,
+    *,
+    check: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Import a workbook folder in one transaction (or, with ``check``, only report).
+
+    Raises :class:`WorkbookError` listing the problems; the database is then unchanged.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise WorkbookError([RowError(str(folder), None, None, None, "not a folder")])
-    known = set(FILES) | {s.filename for s in _SECTIONS}
+    known = list(FILES) + [s.filename for s in _SECTIONS]
     if not any((folder / name).exists() for name in known):
         raise WorkbookError(
             [
@@ -710,25 +405,34 @@ def read(folder: Path | str) -> Plan:
                 )
             ]
         )
-    errors: list[RowError] = []
-    plan = Plan()
-    _read(folder, plan, errors)
-    if errors:
-        raise WorkbookError(errors)
-    return plan
-
-
-def import_workbook(folder: Path | str, *, check: bool = False) -> Report:
-    """Import a workbook folder in one transaction (or, with ``check``, only report)."""
-    plan = read(folder)
     report = Report(checked_only=check)
-    if check:
-        _write(plan, report, write=False)
-        return report
-    with transaction.atomic(), rules.deferred_recompute():
-        _write(plan, report, write=True)
-        if report.changed:
-            report.relations = rules.recompute()
+    files: list[str] = []
+
+    def extra(engine: Engine) -> None:
+        for section in _SECTIONS:
+            if section.filename in files:
+                section.write(engine, report)
+
+    try:
+        with transaction.atomic(), rules.deferred_recompute():
+            engine = Engine(skip_invalid=skip_invalid, progress=progress)
+            try:
+                _stage(folder, engine, files)
+                result = engine.run(extra)
+            except ImportFailed as exc:
+                raise WorkbookError(exc.errors) from None
+            for name, c in result.counts.items():
+                report.counts[NAMES.get(name, name)] = c.as_dict()
+            report.rejected = len(result.rejected)
+            report.rejects = result.rejected
+            if check:
+                raise _Rollback
+            if report.changed:
+                report.relations = rules.recompute()
+    except _Rollback:
+        pass
+    except WorkbookError:
+        raise
     return report
 
 
@@ -839,7 +543,19 @@ def export_workbook(folder: Path | str) -> dict[str, int]:
         (
             (k, person[rq], team[t], service.get(s), st, pay, _d(o), _d(a), _d(tg), _d(c), title)
             for k, rq, t, s, st, pay, o, a, tg, c, title in Request.objects.order_by("key")
-            .values_list("key", *REQUEST_FIELDS)
+            .values_list(
+                "key",
+                "requester_id",
+                "team_id",
+                "service_id",
+                "status",
+                "payment",
+                "opened",
+                "accepted",
+                "target",
+                "closed",
+                "title",
+            )
             .iterator(chunk_size=5000)
         ),
     )
