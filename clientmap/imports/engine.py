@@ -116,10 +116,22 @@ REQUESTS = Entity(
 KEYED = {e.name: e for e in (ORGANIZATIONS, UNITS, PEOPLE, TEAMS, SERVICES, REQUESTS)}
 
 # Staging layouts of the files without keys.
+# ``rec`` is the key of the record (e.g. the incident) a link was read with and ``hist`` whether
+# it is kept from every row of an event log (1) or only from the record's last row (0).
 LINKS = {
-    "members": ("team", "person"),
-    "consumes": ("kind", "consumer", "provider"),
-    "involvements": ("person", "team", "service", "role", "date", "source", "hours"),
+    "members": ("team", "person", "rec", "hist"),
+    "consumes": ("kind", "consumer", "provider", "rec", "hist"),
+    "involvements": (
+        "person",
+        "team",
+        "service",
+        "role",
+        "date",
+        "source",
+        "hours",
+        "rec",
+        "hist",
+    ),
 }
 ORDER = [
     "organizations",
@@ -148,6 +160,7 @@ class Counts:
 class Result:
     counts: dict[str, Counts] = field(default_factory=dict)
     rejected: list[tuple[RowError, Sequence[Any]]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -162,11 +175,15 @@ class Engine:
         *,
         skip_invalid: bool = False,
         last_row_wins: Iterable[str] = (),
+        skip_missing: dict[str, list[str]] | None = None,
         progress: Callable[[str], None] | None = None,
     ):
         self.pg = connection.vendor == "postgresql"
         self.skip_invalid = skip_invalid
         self.last_row_wins = set(last_row_wins)
+        self.skip_missing = skip_missing or {}
+        # (entity, staging column) -> the input's own column name, for messages.
+        self.rename: dict[tuple[str, str], str] = {}
         self.errors: list[RowError] = []
         self.result = Result()
         self.progress = progress or (lambda step: None)
@@ -209,7 +226,7 @@ class Engine:
         if name in self._created_tables:
             return
         cols = self._layout(name)
-        types = {"line": "INTEGER", "soft": "INTEGER"}
+        types = {"line": "INTEGER", "soft": "INTEGER", "hist": "INTEGER"}
         if name in KEYED:
             types.update({c: "INTEGER" for c in KEYED[name].booleans})
         ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in cols)
@@ -256,6 +273,7 @@ class Engine:
         for name in list(self._buffers):
             self._flush(name)
         self.raise_errors()
+        self._trim_history()
         for name in ORDER:
             if name not in self._staged:
                 continue
@@ -269,6 +287,19 @@ class Engine:
             extra(self)
             self.raise_errors()
         return self.result
+
+    def _trim_history(self) -> None:
+        """Event logs: links not marked ``history`` count only from their record's last row."""
+        if "requests" not in self._staged or not self.last_row_wins:
+            return
+        self._exec("CREATE INDEX stg_requests_key_line ON stg_requests (key, line)")
+        for name in LINKS:
+            if name in self._staged:
+                self._exec(
+                    f"DELETE FROM stg_{name} WHERE hist = 0 AND rec IS NOT NULL AND line < "
+                    f"(SELECT MAX(r.line) FROM stg_requests r WHERE r.key = stg_{name}.rec "
+                    f"AND r.file = stg_{name}.file)"
+                )
 
     def _distinct(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}"
@@ -292,9 +323,10 @@ class Engine:
         if not rows:
             return
         idx = cols.index(column) if column in cols else None
+        shown = self.rename.get((name, column), column)
         for row in rows:
             value = row[idx] if idx is not None else None
-            self.error(row[0], row[1], column, value, message, row)
+            self.error(row[0], row[1], shown, value, message, row)
         if self.skip_invalid:
             self._exec(f"DELETE FROM stg_{name} AS s WHERE {where}", params)
 
@@ -347,8 +379,12 @@ class Engine:
 
     def _keyed(self, e: Entity) -> None:
         name = e.name
-        self._exec(f"CREATE INDEX stg_{name}_key ON stg_{name} (key)")
+        if not (name == "requests" and self.last_row_wins):
+            self._exec(f"CREATE INDEX stg_{name}_key ON stg_{name} (key)")
         self._dedupe(name, ["key"], keep_soft=True)
+        for column in self.skip_missing.get(name, []):
+            n = self._exec(f"DELETE FROM stg_{name} WHERE soft = 0 AND {column} IS NULL")
+            self.result.skipped[f"{name} without {column}"] = n
         self._check_refs(name, e.refs)
         if e.self_ref:
             # A parent / manager may be defined in the same file: check against both.

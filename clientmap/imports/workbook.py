@@ -298,7 +298,7 @@ def _stage(folder: Path, engine: Engine, files: list[str]) -> None:
             engine.add("teams", (s.name, line, 0, r["key"], r["name"], _n(r["unit"])))
     if s := sheet("team_members.csv"):
         for line, r in s.rows():
-            engine.add("members", (s.name, line, r["team"], r["person"]))
+            engine.add("members", (s.name, line, r["team"], r["person"], None, 1))
     if s := sheet("services.csv"):
         for line, r in s.rows():
             status = (
@@ -313,7 +313,7 @@ def _stage(folder: Path, engine: Engine, files: list[str]) -> None:
             prefix, sep, rest = consumer.partition(":")
             if sep and prefix in CONSUMER_KINDS:
                 kind, consumer = prefix, rest
-            engine.add("consumes", (s.name, line, kind, consumer, r["provider"]))
+            engine.add("consumes", (s.name, line, kind, consumer, r["provider"], None, 1))
     if s := sheet("requests.csv"):
         for line, r in s.rows():
             status = (
@@ -359,6 +359,8 @@ def _stage(folder: Path, engine: Engine, files: list[str]) -> None:
                     when.isoformat() if when else None,
                     r["source"],
                     str(hours) if hours is not None else None,
+                    None,
+                    1,
                 ),
             )
     for section in _SECTIONS:

@@ -1,63 +1,92 @@
-"""``clientmap import PATH``: load a workbook folder (or, later, a mapped export)."""
+"""``clientmap import PATH``: load a workbook folder, or a foreign export through a mapping."""
 
 from __future__ import annotations
 
 import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from clientmap.imports import workbook
+from clientmap.imports import mapping, workbook
+from clientmap.imports.engine import ImportFailed
 
 
 class Command(BaseCommand):
     help = _(
-        "Import a workbook folder of CSV files in one transaction. A bad value stops the import "
-        "with file, line and column, and nothing is written."
+        "Import a workbook folder, or one exported file through a mapping (--mapping MAP.toml or "
+        "--format PRESET), in one transaction. A bad value stops the import with file, line and "
+        "column, and nothing is written."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help=_("workbook folder"))
+        parser.add_argument("path", help=_("workbook folder, or the file to import"))
         parser.add_argument(
-            "--format", default="workbook", choices=["workbook"], help=_("input format")
+            "--format",
+            default=None,
+            help=_("workbook, or a preset mapping: %(presets)s")
+            % {"presets": ", ".join(sorted(mapping.presets()))},
         )
+        parser.add_argument("--mapping", help=_("a TOML mapping file for a foreign export"))
         parser.add_argument(
             "--check", action="store_true", help=_("validate only: report what would change")
         )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help=_("import the valid rows; write the rejected ones with their reason to a CSV"),
+        )
+        parser.add_argument("--rejects", help=_("where to write rejected rows"))
         parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
+        parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         started = time.perf_counter()
-        try:
-            report = workbook.import_workbook(opts["path"], check=opts["check"])
-        except workbook.WorkbookError as exc:
-            if opts["json"]:
-                self.stdout.write(
-                    json.dumps({"ok": False, "errors": [e.as_dict() for e in exc.errors]}, indent=2)
+        path = Path(opts["path"])
+        fmt = opts["format"]
+        if opts["mapping"] and fmt:
+            raise CommandError(_("Give --mapping or --format, not both."))
+        if opts["mapping"] or (fmt and fmt != "workbook"):
+            report = self._mapped(path, opts)
+        else:
+            if not path.is_dir():
+                raise CommandError(
+                    _(
+                        "%(path)s is not a folder. A single exported file needs --mapping "
+                        "MAP.toml or --format with one of: %(presets)s"
+                    )
+                    % {"path": path, "presets": ", ".join(sorted(mapping.presets()))}
                 )
-            raise CommandError(
-                _("Nothing was imported. %(n)d problem(s):\n%(errors)s")
-                % {"n": len(exc.errors), "errors": "\n".join(f"  {e}" for e in exc.errors)}
-            ) from None
+            report = self._workbook(path, opts)
         seconds = time.perf_counter() - started
         if opts["json"]:
             self.stdout.write(
-                json.dumps({"ok": True, **report.as_dict(), "seconds": seconds}, indent=2)
+                json.dumps({"ok": True, **report.as_dict(), "seconds": round(seconds, 3)}, indent=2)
             )
             return
         self.stdout.write(
-            f"{_('file'):<16} {_('created'):>9} {_('updated'):>9} {_('unchanged'):>10}"
+            f"{_('records'):<16} {_('created'):>9} {_('updated'):>9} {_('unchanged'):>10}"
         )
         for name, c in report.counts.items():
             self.stdout.write(
                 f"{name:<16} {c['created']:>9} {c['updated']:>9} {c['unchanged']:>10}"
             )
+        for what, n in getattr(report, "skipped", {}).items():
+            self.stdout.write(_("Skipped %(n)d %(what)s.") % {"n": n, "what": what})
+        if report.rejected:
+            self.stdout.write(
+                self.style.WARNING(
+                    _("%(n)d row(s) rejected, written with their reasons to %(file)s")
+                    % {"n": report.rejected, "file": getattr(report, "rejects_file", "")}
+                )
+            )
         if report.checked_only:
             self.stdout.write(_("Check only: nothing was written."))
         elif not report.changed:
-            self.stdout.write(_("Nothing changed: the database already holds this workbook."))
+            self.stdout.write(_("Nothing changed: the database already holds all of this."))
         else:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -65,3 +94,74 @@ class Command(BaseCommand):
                     % {"s": seconds, "r": report.relations or 0}
                 )
             )
+
+    def _fail(self, errors: list, opts: dict) -> None:
+        if opts["json"]:
+            self.stdout.write(
+                json.dumps({"ok": False, "errors": [e.as_dict() for e in errors]}, indent=2)
+            )
+        raise CommandError(
+            _("Nothing was imported. %(n)d problem(s):\n%(errors)s")
+            % {"n": len(errors), "errors": "\n".join(f"  {e}" for e in errors)}
+        )
+
+    def _bar(self, opts: dict, desc: str, total: int, unit: str):
+        if opts["no_progress"] or opts["json"]:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(
+            total=total, desc=desc, unit=unit, unit_scale=True, file=sys.stderr, leave=False
+        )
+
+    def _workbook(self, path: Path, opts: dict):
+        bar = self._bar(opts, _("writing"), len(workbook.FILES), "step")
+
+        def step(name: str) -> None:
+            if bar:
+                bar.set_postfix_str(name)
+                bar.update(1)
+
+        try:
+            return workbook.import_workbook(
+                path, check=opts["check"], skip_invalid=opts["skip_invalid"], progress=step
+            )
+        except workbook.WorkbookError as exc:
+            self._fail(exc.errors, opts)
+        finally:
+            if bar:
+                bar.close()
+
+    def _mapped(self, path: Path, opts: dict):
+        try:
+            m = mapping.load(opts["mapping"] or opts["format"])
+        except mapping.MappingError as exc:
+            raise CommandError(str(exc)) from None
+        bar = self._bar(opts, path.name, path.stat().st_size if path.exists() else 0, "B")
+        last = [0]
+
+        def progress(p: mapping.Progress) -> None:
+            if bar:
+                bar.update(p.done - last[0])
+                last[0] = p.done
+                bar.set_postfix_str(_("%(rows)d rows") % {"rows": p.rows})
+
+        def step(name: str) -> None:
+            if bar:
+                bar.set_postfix_str(_("writing %(name)s") % {"name": name})
+
+        try:
+            return mapping.import_mapped(
+                path,
+                m,
+                check=opts["check"],
+                skip_invalid=opts["skip_invalid"],
+                rejects=opts["rejects"],
+                on_progress=progress,
+                on_step=step,
+            )
+        except (ImportFailed, workbook.WorkbookError) as exc:
+            self._fail(exc.errors, opts)
+        finally:
+            if bar:
+                bar.close()
