@@ -144,15 +144,17 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
             first_evidence, last_evidence, request_count, involvement_count,
             prospect_request_count
         )
-        SELECT ev.team_id, ev.person_id,
-               SUM(1 - ev.pr) > 0,
+        SELECT ev.team_id AS team_id, ev.person_id AS person_id,
+               SUM(1 - ev.pr) > 0 AS is_customer,
                CASE WHEN p.organization_id = %s THEN '{Kind.INTERNAL.value}'
                     WHEN paying.team_id IS NOT NULL THEN '{Kind.EXTERNAL_PAYING.value}'
-                    ELSE '{Kind.EXTERNAL_NONPAYING.value}' END,
-               SUM(ev.r) > 0, SUM(ev.d) > 0, SUM(ev.s) > 0, SUM(ev.i) > 0,
-               {last} >= %s,
-               {first}, {last},
-               SUM(ev.r), SUM(ev.d + ev.s + ev.i), SUM(ev.pr)
+                    ELSE '{Kind.EXTERNAL_NONPAYING.value}' END AS kind,
+               SUM(ev.r) > 0 AS basis_r, SUM(ev.d) > 0 AS basis_d, SUM(ev.s) > 0 AS basis_s,
+               SUM(ev.i) > 0 AS basis_i,
+               {last} >= %s AS active,
+               {first} AS first_evidence, {last} AS last_evidence,
+               SUM(ev.r) AS request_count, SUM(ev.d + ev.s + ev.i) AS involvement_count,
+               SUM(ev.pr) AS prospect_request_count
         FROM ev
         JOIN directory_person p ON p.id = ev.person_id
         LEFT JOIN paying ON paying.organization_id = p.organization_id
@@ -171,8 +173,11 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
 
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(delete_sql, delete_params)
-            cursor.execute(insert_sql, params)
+            if scope.everyone:
+                _rebuild_all(cursor, insert_sql, params)
+            else:
+                cursor.execute(delete_sql, delete_params)
+                cursor.execute(insert_sql, params)
         total = CustomerRelation.objects.count() if scope.everyone else None
         state = RecomputeState.objects.first() or RecomputeState(
             as_of=as_of, window_days=days, computed_at=timezone.now(), seconds=0, relations=0
@@ -188,6 +193,59 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
         state.relations = total if total is not None else CustomerRelation.objects.count()
         state.save()
     return state.relations
+
+
+_COLUMNS = (
+    "team_id",
+    "person_id",
+    "is_customer",
+    "kind",
+    "basis_r",
+    "basis_d",
+    "basis_s",
+    "basis_i",
+    "active",
+    "first_evidence",
+    "last_evidence",
+    "request_count",
+    "involvement_count",
+    "prospect_request_count",
+)
+
+
+def _rebuild_all(cursor, insert_sql: str, params: list) -> None:
+    """Rebuild every relation, writing only the difference.
+
+    The new relations are computed into a temporary table; then only the relations that
+    vanished are deleted, the changed ones updated and the new ones inserted. After a small
+    change this writes a handful of rows instead of rewriting the whole table (deleting and
+    re-inserting a million indexed rows is what costs, not computing them).
+    """
+    rel = CustomerRelation._meta.db_table
+    head, _, rest = insert_sql.partition("INSERT INTO")
+    select = rest[rest.index("SELECT ev.team_id") :]
+    cols = ", ".join(_COLUMNS)
+    cursor.execute("DROP TABLE IF EXISTS cm_new_relation")
+    cursor.execute("CREATE TEMPORARY TABLE cm_new_relation AS " + head + select, params)
+    cursor.execute(f"SELECT COUNT(*) FROM {rel}")
+    if cursor.fetchone()[0] == 0:
+        cursor.execute(f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM cm_new_relation")
+        cursor.execute("DROP TABLE cm_new_relation")
+        return
+    cursor.execute("CREATE INDEX cm_new_relation_key ON cm_new_relation (team_id, person_id)")
+    same = f"n.team_id = {rel}.team_id AND n.person_id = {rel}.person_id"
+    cursor.execute(
+        f"DELETE FROM {rel} WHERE NOT EXISTS (SELECT 1 FROM cm_new_relation n WHERE {same})"
+    )
+    values = _COLUMNS[2:]
+    differs = " OR ".join(f"{rel}.{c} IS DISTINCT FROM n.{c}" for c in values)
+    sets = ", ".join(f"{c} = n.{c}" for c in values)
+    cursor.execute(f"UPDATE {rel} SET {sets} FROM cm_new_relation n WHERE {same} AND ({differs})")
+    cursor.execute(
+        f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM cm_new_relation n WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {rel} r WHERE r.team_id = n.team_id AND r.person_id = n.person_id)"
+    )
+    cursor.execute("DROP TABLE cm_new_relation")
 
 
 def ensure_current(as_of: date | None = None) -> None:
