@@ -23,7 +23,11 @@ class CustomerRelation(models.Model):
     """
 
     team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, related_name="customer_relations", verbose_name=_("team")
+        Team,
+        on_delete=models.CASCADE,
+        related_name="customer_relations",
+        verbose_name=_("team"),
+        db_index=False,  # the (team, person) unique index and relation_team_kind cover it
     )
     person = models.ForeignKey(
         Person,
@@ -56,7 +60,6 @@ class CustomerRelation(models.Model):
             models.UniqueConstraint(fields=["team", "person"], name="unique_customer_relation")
         ]
         indexes = [
-            models.Index(fields=["person"], name="relation_person"),
             models.Index(fields=["team", "is_customer", "kind"], name="relation_team_kind"),
             models.Index(fields=["is_customer", "active", "kind"], name="relation_kind_active"),
         ]
