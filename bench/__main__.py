@@ -1,0 +1,157 @@
+"""The benchmark suite: ``python -m bench [--requests N] [--database-url URL]``.
+
+It generates a deterministic synthetic world in the workbook format (bench/world.py; default
+100 000 people, 2 000 teams, 1 000 000 requests, 300 000 involvements, 10 000 organizations),
+then, each step in its own process so that its peak memory is its own:
+
+1. the raw baseline: Python's ``sqlite3`` ``executemany`` of the same request rows into one
+   table without constraints;
+2. the workbook import of the whole world (one transaction, customer relations included);
+3. the same import again (must change nothing);
+4. recomputing all customer relations (median of 3, then once from an empty table);
+5. the real ServiceNow incident log through the ``servicenow`` preset, when ../shared/data is
+   there;
+
+and prints a table with the ratio of import to baseline. ``--database-url`` runs steps 2–5 on
+PostgreSQL (a scratch database: it is emptied). Results go to bench/results/bench-<db>-<N>.json.
+Other areas add sections with ``--with graph`` (bench/graph.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import world
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICENOW = (
+    ROOT.parent / "shared" / "data" / "servicenow-incident-log" / "incident_event_log.csv.gz"
+)
+
+
+def run_step(env: dict, *args: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.step", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"bench step {args[0]} failed")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default="", help="PostgreSQL scratch database URL")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--with", dest="sections", action="append", default=[], help="graph")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="clientmap-bench-"))
+    env = dict(os.environ, CLIENTMAP_DATA_DIR=str(tmp), PYTHONPATH=str(ROOT))
+    env.pop("DATABASE_URL", None)
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+
+    scale = world.Scale(requests=args.requests)
+    t = time.perf_counter()
+    counts = world.write(tmp / "world", scale)
+    generated = time.perf_counter() - t
+    print(
+        f"world generated in {generated:.1f} s: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+
+    results: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "rows": counts,
+    }
+    results["baseline"] = run_step(
+        env, "baseline", str(tmp / "world" / "requests.csv"), str(tmp / "raw.sqlite3")
+    )
+    print(f"baseline executemany: {results['baseline']['seconds']:.2f} s")
+    results["database"] = run_step(env, "migrate")["database"]
+    results["import"] = run_step(env, "import", str(tmp / "world"))
+    print(f"import: {results['import']['seconds']:.2f} s")
+    results["reimport"] = run_step(env, "reimport", str(tmp / "world"))
+    results["recompute"] = run_step(env, "recompute")
+    if SERVICENOW.exists():
+        results["servicenow"] = run_step(env, "mapped", str(SERVICENOW), "servicenow")
+    if "graph" in args.sections:
+        from bench import graph  # noqa: PLC0415  (added by the value-chain work)
+
+        results["graph"] = graph.run(database_url=args.database_url)
+
+    base = results["baseline"]["seconds"]
+    imp = results["import"]
+    rows = [
+        (
+            "raw baseline (sqlite3 executemany, requests only)",
+            f"{base:.2f} s",
+            f"{results['baseline']['peak_mb']:.0f} MB",
+            "",
+        ),
+        (
+            "workbook import, whole world",
+            f"{imp['seconds']:.2f} s",
+            f"{imp['peak_mb']:.0f} MB",
+            f"{imp['seconds'] / base:.1f}x baseline",
+        ),
+        (
+            "same import again",
+            f"{results['reimport']['seconds']:.2f} s",
+            f"{results['reimport']['peak_mb']:.0f} MB",
+            "changed nothing" if not results["reimport"]["changed"] else "CHANGED",
+        ),
+        (
+            "recompute all relations (median of 3)",
+            f"{results['recompute']['seconds']:.2f} s",
+            f"{results['recompute']['peak_mb']:.0f} MB",
+            f"{results['recompute']['relations']} relations",
+        ),
+        ("recompute from an empty table", f"{results['recompute']['cold']:.2f} s", "", ""),
+    ]
+    if "servicenow" in results:
+        sn = results["servicenow"]
+        rows.append(
+            (
+                "ServiceNow log, servicenow preset",
+                f"{sn['seconds']:.2f} s",
+                f"{sn['peak_mb']:.0f} MB",
+                f"{sn['rows']} rows",
+            )
+        )
+    results["import_to_baseline"] = round(imp["seconds"] / base, 2)
+    width = max(len(r[0]) for r in rows)
+    print()
+    print(
+        f"Clientmap benchmark — {results['database']}, {args.requests} requests, {results['machine']}"
+    )
+    print(f"{'step':<{width}}  {'time':>10}  {'peak':>8}  note")
+    for name, secs, mem, note in rows:
+        print(f"{name:<{width}}  {secs:>10}  {mem:>8}  {note}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"bench-{results['database']}-{args.requests}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return results
+
+
+if __name__ == "__main__":
+    main()
