@@ -4,7 +4,8 @@ An alert has a key, the service or component it is about, a severity, a time and
 The component is resolved to a service by key, then by name (both case-insensitive); alerts
 whose component is unknown are *reported*, never dropped silently.
 
-Ranking (most important first): paying customers reached, then the best fit group of the
+Ranking (most important first): paying customers reached directly (not merely through the home
+organization, whose paying customers fund everything), then paying customers reached at all, then the best fit group of the
 accounts reached (when accounts exist), then revenue touched (when revenue data exists; 0
 otherwise), then direct customers (C1 people of the affected teams), then severity; ties keep
 the feed's order. So an alert that reaches paying customers ranks above a louder one that
@@ -23,7 +24,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from clientmap.customers.models import CustomerRelation
-from clientmap.valuechain.rules import ORGANIZATION, SERVICE, TEAM, ValueGraph, load_graph
+from clientmap.valuechain.rules import SERVICE, TEAM, ValueGraph, load_graph
 
 # Header synonyms of common monitoring exports (Zabbix, Nagios, Prometheus Alertmanager, ServiceNow).
 COLUMNS = {
@@ -168,6 +169,11 @@ def parse_alerts(content: str | bytes, *, filename: str = "") -> list[Alert]:
     return _alerts((reader.line_num, row) for row in reader)
 
 
+def parse_alerts_dicts(rows: list[dict], *, start: int = 1) -> list[Alert]:
+    """Alerts given as dicts (the API body); ``line`` is the position, from ``start``."""
+    return _alerts(enumerate(rows, start=start))
+
+
 def revenue_by_organization() -> dict[int, float]:
     """Revenue per organization id, when account data exists (not yet: every organization 0)."""
     return {}
@@ -199,13 +205,16 @@ def rank_alerts(alerts: list[Alert], *, graph: ValueGraph | None = None) -> dict
     nodes = [resolve(a.component) for a in alerts]
     distinct = sorted({n for n in nodes if n >= 0})
 
-    reached: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
+    reached: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
     all_teams: set[int] = set()
     for s in distinct:
         order, _pred = g.bfs([s])
-        orgs = g.of_type(order, ORGANIZATION)
+        dorder, _dpred = g.bfs([s], direct=True)
         teams = g.of_type(order, TEAM)
-        reached[s] = (orgs[g.paying[orgs]], teams, int(len(g.of_type(order, SERVICE))))
+        paying = order[g.paying[order]]
+        direct = dorder[g.paying[dorder]]
+        paying = np.concatenate([direct, paying[~np.isin(paying, direct)]])
+        reached[s] = (paying, direct, teams, int(len(g.of_type(order, SERVICE))))
         all_teams.update(int(x) for x in g.db_id[teams])
 
     # Direct customers: one read of (team, person) for every team any alert affects.
@@ -227,7 +236,7 @@ def rank_alerts(alerts: list[Alert], *, graph: ValueGraph | None = None) -> dict
         if node < 0:
             unknown.append({**asdict(alert), "reason": _("unknown service or component")})
             continue
-        paying, teams, services = reached[node]
+        paying, direct, teams, services = reached[node]
         team_ids = g.db_id[teams]
         people = rows[np.isin(rows[:, 0], team_ids), 1] if len(rows) else rows[:0, 1]
         org_ids = [int(x) for x in g.db_id[paying]]
@@ -237,6 +246,7 @@ def rank_alerts(alerts: list[Alert], *, graph: ValueGraph | None = None) -> dict
                 "alert": asdict(alert),
                 "service": g.label(node),
                 "paying_customers": int(len(paying)),
+                "paying_direct": int(len(direct)),
                 "paying": [g.keys[i] for i in paying[:20].tolist()],
                 "fit_group": min(groups) if groups else None,
                 "revenue": float(sum(revenue.get(o, 0) for o in org_ids)),
@@ -249,6 +259,7 @@ def rank_alerts(alerts: list[Alert], *, graph: ValueGraph | None = None) -> dict
         )
     ranked.sort(
         key=lambda r: (
+            -r["paying_direct"],
             -r["paying_customers"],
             r["fit_group"] if r["fit_group"] is not None else 99,
             -r["revenue"],

@@ -9,7 +9,17 @@ Nodes are the services, units, organizations and teams. An edge ``a → b`` read
   ``external_paying`` (the team's work reaches the accounts that pay it);
 * unit → its parent unit and → its organization (a unit is part of them);
 * unit → the services of the teams that sit in that unit (a business unit creates value
-  through what its own teams provide: Finance → Finance's service consumed by a paying account).
+  through what its own teams provide: Finance → Finance's service consumed by a paying account);
+* the home organization → every paying organization: the paying customers fund it all (Rance),
+  so a team serving any business unit of the home organization reaches them *through the home
+  organization*.
+
+A paying customer is reached **directly** when a path exists that does not pass through the home
+organization (storage → database → expense app → Finance unit → Finance's billing service →
+Acme), and **through the home organization** otherwise (ERP → Finance unit → Aurora → Acme).
+Both count for V1 (a team is flagged only when it reaches no paying customer at all); the alert
+ranking puts paying customers reached directly first, and the lens (V3) shows both shares; the
+path shown is the direct one whenever there is one.
 
 **Paying customer.** An organization that is not the home organization and that pays the home
 organization in cash or trade: at least one C1 relation of kind ``external_paying`` (C2: some
@@ -79,6 +89,82 @@ class GraphData:
     paying_relations: list[tuple[int, int]]  # team id, organization id (kind external_paying)
 
 
+class Closure:
+    """One edge set over the nodes, with its strongly connected components and the bitsets of
+    paying organizations every component reaches (computed once, on first use)."""
+
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, paying_nodes: np.ndarray):
+        self.n = n
+        self.src = src
+        self.dst = dst
+        self.paying_nodes = paying_nodes
+        self.csr = csr_matrix(
+            (np.ones(len(src), dtype=np.float64), (src, dst)), shape=(n, n), dtype=np.float64
+        )
+        self.csr.sort_indices()
+
+    @cached_property
+    def components(self) -> tuple[int, np.ndarray]:
+        """Strongly connected components: (count, label per node)."""
+        return connected_components(self.csr, directed=True, connection="strong")
+
+    @cached_property
+    def condensation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The DAG of components: CSR (indptr, indices) and an order with sinks first."""
+        nc, labels = self.components
+        cu, cv = labels[self.src], labels[self.dst]
+        keep = cu != cv
+        code = np.unique(cu[keep].astype(np.int64) * nc + cv[keep])
+        cu, cv = code // nc, code % nc
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(cu, minlength=nc))]).astype(np.int64)
+        indices = cv  # sorted by cu already (np.unique sorts the codes)
+        # Kahn's algorithm from the sinks, level by level, vectorised.
+        outdeg = np.bincount(cu, minlength=nc)
+        r = np.argsort(cv, kind="stable")
+        r_indptr = np.concatenate([[0], np.cumsum(np.bincount(cv, minlength=nc))]).astype(np.int64)
+        r_indices = cu[r]
+        frontier = np.flatnonzero(outdeg == 0)
+        levels = []
+        while len(frontier):
+            levels.append(frontier)
+            preds = gather(r_indptr, r_indices, frontier)
+            if len(preds) == 0:
+                break
+            outdeg = outdeg - np.bincount(preds, minlength=nc)
+            cand = np.unique(preds)
+            frontier = cand[outdeg[cand] == 0]
+        order = np.concatenate(levels) if levels else np.empty(0, dtype=np.int64)
+        return indptr, indices, order
+
+    @cached_property
+    def component_bits(self) -> list[int]:
+        """Per component: the bitset (Python int) of paying organizations it reaches; bit ``k``
+        is ``paying_nodes[k]``. One pass over the condensation, sinks first."""
+        nc, labels = self.components
+        indptr, indices, order = self.condensation
+        bits = [0] * nc
+        for bit, node in enumerate(self.paying_nodes.tolist()):
+            bits[labels[node]] |= 1 << bit
+        ip = indptr.tolist()
+        ix = indices.tolist()
+        for c in order.tolist():
+            b = bits[c]
+            for s in ix[ip[c] : ip[c + 1]]:
+                b |= bits[s]
+            bits[c] = b
+        return bits
+
+    @cached_property
+    def reaches_paying(self) -> np.ndarray:
+        """Bool per node: at least one paying organization is reachable from it (itself included)."""
+        nc, labels = self.components
+        comp = np.fromiter((b != 0 for b in self.component_bits), dtype=bool, count=nc)
+        return comp[labels] if self.n else np.zeros(0, dtype=bool)
+
+    def node_bits(self, node: int) -> int:
+        return self.component_bits[int(self.components[1][node])]
+
+
 @dataclass
 class ValueGraph:
     """The loaded value chain. Node ``i`` has type ``node_type[i]`` and database id ``db_id[i]``."""
@@ -89,9 +175,8 @@ class ValueGraph:
     node_type: np.ndarray
     keys: list[str]
     names: list[str]
-    src: np.ndarray
-    dst: np.ndarray
-    csr: csr_matrix
+    full: Closure  # every edge, the home organization's "funds" edges included
+    direct: Closure  # without the edges out of the home organization
     paying: np.ndarray  # bool per node: a paying organization
     home: int  # node of the home organization, -1 when none
     team_services: tuple[np.ndarray, np.ndarray]  # CSR (indptr, service nodes) per team ordinal
@@ -186,13 +271,19 @@ class ValueGraph:
         if len(src):
             code = np.unique(src * n + dst)
             src, dst = code // n, code % n
-        csr = csr_matrix(
-            (np.ones(len(src), dtype=np.float64), (src, dst)), shape=(n, n), dtype=np.float64
-        )
-        csr.sort_indices()
-
         paying = np.zeros(n, dtype=bool)
         paying[np.unique(pr_org_ok[pr_org_ok >= 0])] = True
+        paying_nodes = np.flatnonzero(paying)
+        home_pos = np.flatnonzero(is_home)
+        home = int(home_pos[0]) + offsets[ORGANIZATION] if len(home_pos) else -1
+        direct = Closure(n, src, dst, paying_nodes)
+        if home >= 0 and len(paying_nodes):
+            fund = np.full(len(paying_nodes), home, dtype=np.int64)
+            full = Closure(
+                n, np.concatenate([src, fund]), np.concatenate([dst, paying_nodes]), paying_nodes
+            )
+        else:
+            full = direct
 
         node_type = np.concatenate(
             [np.full(size, kind, dtype=np.int8) for kind, size in enumerate(sizes)]
@@ -202,8 +293,6 @@ class ValueGraph:
         keys += [r[1] for r in orgs] + [r[1] for r in teams]
         names = [r[2] for r in services] + [r[2] for r in units]
         names += [r[2] for r in orgs] + [r[2] for r in teams]
-        home_pos = np.flatnonzero(is_home)
-        home = int(home_pos[0]) + offsets[ORGANIZATION] if len(home_pos) else -1
 
         # Team → its services (CSR over team ordinals).
         t_ord = svc_team[has_team] - offsets[TEAM]
@@ -228,9 +317,8 @@ class ValueGraph:
             node_type=node_type,
             keys=keys,
             names=names,
-            src=src,
-            dst=dst,
-            csr=csr,
+            full=full,
+            direct=direct,
             paying=paying,
             home=home,
             team_services=team_services,
@@ -275,24 +363,27 @@ class ValueGraph:
 
     # --- search ----------------------------------------------------------------------------
 
-    def bfs(self, sources: np.ndarray | list[int] | int) -> tuple[np.ndarray, np.ndarray]:
-        """Breadth-first search from one or several nodes.
+    def bfs(
+        self, sources: np.ndarray | list[int] | int, *, direct: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Breadth-first search from one or several nodes (``direct``: not through the home
+        organization).
 
         Returns the reached nodes in breadth-first order (sources first) and the predecessor of
         every node on one shortest path from the nearest source (-1 for sources and unreached).
         """
+        csr = (self.direct if direct else self.full).csr
         src = np.unique(np.atleast_1d(np.asarray(sources, dtype=np.int64)))
         if len(src) == 0:
             return np.empty(0, dtype=np.int64), np.full(self.n, -1, dtype=np.int64)
         if len(src) == 1:
             order, pred = breadth_first_order(
-                self.csr, int(src[0]), directed=True, return_predecessors=True
+                csr, int(src[0]), directed=True, return_predecessors=True
             )
             pred = pred.astype(np.int64)
             pred[pred < 0] = -1
             return order.astype(np.int64), pred
         # Several sources: a virtual node ``n`` with an edge to each of them.
-        csr = self.csr
         indptr = np.concatenate([csr.indptr, [csr.indptr[-1] + len(src)]]).astype(np.int64)
         indices = np.concatenate([csr.indices, src]).astype(np.int64)
         data = np.ones(len(indices), dtype=np.float64)
@@ -304,7 +395,7 @@ class ValueGraph:
 
     def descendants(self, node: int) -> np.ndarray:
         """Every node reachable from ``node`` (itself excluded), like ``networkx.descendants``."""
-        order = breadth_first_order(self.csr, node, directed=True, return_predecessors=False)
+        order = breadth_first_order(self.full.csr, node, directed=True, return_predecessors=False)
         return order[1:]
 
     @staticmethod
@@ -324,78 +415,22 @@ class ValueGraph:
     def path_labels(self, pred: np.ndarray, target: int) -> list[dict]:
         return [self.label(i) for i in self.path(pred, target)]
 
-    # --- components and the all-at-once reach ----------------------------------------------
+    # --- the all-at-once reach --------------------------------------------------------------
 
-    @cached_property
-    def components(self) -> tuple[int, np.ndarray]:
-        """Strongly connected components: (count, label per node)."""
-        return connected_components(self.csr, directed=True, connection="strong")
-
-    @cached_property
-    def condensation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The DAG of components: CSR (indptr, indices) and an order with sinks first."""
-        nc, labels = self.components
-        cu, cv = labels[self.src], labels[self.dst]
-        keep = cu != cv
-        code = np.unique(cu[keep].astype(np.int64) * nc + cv[keep])
-        cu, cv = code // nc, code % nc
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(cu, minlength=nc))]).astype(np.int64)
-        indices = cv  # sorted by cu already (np.unique sorts the codes)
-        # Kahn's algorithm from the sinks, level by level, vectorised.
-        outdeg = np.bincount(cu, minlength=nc)
-        r = np.argsort(cv, kind="stable")
-        r_indptr = np.concatenate([[0], np.cumsum(np.bincount(cv, minlength=nc))]).astype(np.int64)
-        r_indices = cu[r]
-        frontier = np.flatnonzero(outdeg == 0)
-        levels = []
-        while len(frontier):
-            levels.append(frontier)
-            preds = gather(r_indptr, r_indices, frontier)
-            if len(preds) == 0:
-                break
-            outdeg = outdeg - np.bincount(preds, minlength=nc)
-            cand = np.unique(preds)
-            frontier = cand[outdeg[cand] == 0]
-        order = np.concatenate(levels) if levels else np.empty(0, dtype=np.int64)
-        return indptr, indices, order
-
-    @cached_property
+    @property
     def paying_nodes(self) -> np.ndarray:
         """The paying organizations' nodes; bit ``k`` of a reach bitset is ``paying_nodes[k]``."""
-        return np.flatnonzero(self.paying)
+        return self.full.paying_nodes
 
-    @cached_property
-    def component_bits(self) -> list[int]:
-        """Per component: the bitset (Python int) of paying organizations it reaches."""
-        nc, labels = self.components
-        indptr, indices, order = self.condensation
-        own = [0] * nc
-        for bit, node in enumerate(self.paying_nodes.tolist()):
-            own[labels[node]] |= 1 << bit
-        bits = own
-        ip = indptr.tolist()
-        ix = indices.tolist()
-        for c in order.tolist():
-            b = bits[c]
-            for s in ix[ip[c] : ip[c + 1]]:
-                b |= bits[s]
-            bits[c] = b
-        return bits
+    @property
+    def edges(self) -> int:
+        return int(len(self.full.src))
 
-    def node_bits(self, node: int) -> int:
-        return self.component_bits[int(self.components[1][node])]
-
-    @cached_property
-    def reaches_paying(self) -> np.ndarray:
-        """Bool per node: at least one paying organization is reachable from it (itself included)."""
-        nc, labels = self.components
-        comp = np.fromiter((b != 0 for b in self.component_bits), dtype=bool, count=nc)
-        return comp[labels] if self.n else np.zeros(0, dtype=bool)
-
-    def team_bits(self) -> list[int]:
+    def team_bits(self, *, direct: bool = False) -> list[int]:
         """Per team ordinal: the bitset of paying organizations its services (or itself) reach."""
-        bits = self.component_bits
-        labels = self.components[1].tolist()
+        closure = self.direct if direct else self.full
+        bits = closure.component_bits
+        labels = closure.components[1].tolist()
         indptr, svc = self.team_services
         ip = indptr.tolist()
         sv = svc.tolist()
@@ -423,7 +458,7 @@ class ValueGraph:
 
     def cycles(self) -> list[list[int]]:
         """Strongly connected components of more than one node, largest first."""
-        nc, labels = self.components
+        nc, labels = self.direct.components
         sizes = np.bincount(labels, minlength=nc)
         big = np.flatnonzero(sizes > 1)
         if len(big) == 0:

@@ -8,8 +8,6 @@ See ``rules`` for what an edge, a paying customer and a customer reached mean.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import numpy as np
 from django.db.models import Case, Count, IntegerField, Min, Q, Sum, Value, When
 
@@ -40,6 +38,28 @@ def _reached(g: ValueGraph, order: np.ndarray, pred: np.ndarray, nodes: np.ndarr
             {"node": g.label(i), "distance": len(path) - 1, "path": [g.label(p) for p in path]}
         )
     return {"total": int(len(nodes)), "items": items}
+
+
+def _paying(g: ValueGraph, sources: np.ndarray, order: np.ndarray, pred: np.ndarray, limit: int):
+    """The paying organizations reached from ``sources``: those reached directly first (with
+    the direct path), then those reached only through the home organization."""
+    paying = order[g.paying[order]]
+    dorder, dpred = g.bfs(sources, direct=True)
+    direct = dorder[g.paying[dorder]]
+    indirect = paying[~np.isin(paying, direct)]
+    items = []
+    for nodes, p, is_direct in ((direct, dpred, True), (indirect, pred, False)):
+        for i in nodes[: max(limit - len(items), 0)].tolist():
+            path = g.path(p, i)
+            items.append(
+                {
+                    "node": g.label(i),
+                    "distance": len(path) - 1,
+                    "direct": is_direct,
+                    "path": [g.label(x) for x in path],
+                }
+            )
+    return {"total": int(len(paying)), "direct": int(len(direct)), "items": items}
 
 
 def _team_ids(g: ValueGraph, team_nodes: np.ndarray) -> list[int]:
@@ -85,7 +105,7 @@ def reach(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = 
         "team": {"type": "team", "key": team.key, "name": team.name},
         "services": [g.label(i) for i in sources[1:].tolist()],
         "reaches_paying_customer": bool(len(paying)),
-        "paying_customers": _reached(g, order, pred, paying, limit),
+        "paying_customers": _paying(g, sources, order, pred, limit),
         "direct_customers": customer_counts(g, np.asarray([node]) if node >= 0 else order[:0]),
         "customers_reached": customer_counts(g, reached_teams),
         "served": {
@@ -103,7 +123,7 @@ def reach(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = 
     }
 
 
-def reach_all(graph: ValueGraph | None = None) -> dict[str, list[str]]:
+def reach_all(graph: ValueGraph | None = None, *, direct: bool = False) -> dict[str, list[str]]:
     """For every team (by key): the keys of the paying organizations it reaches.
 
     One pass over the condensation of the graph (``ValueGraph.team_bits``), not one search per
@@ -113,7 +133,7 @@ def reach_all(graph: ValueGraph | None = None) -> dict[str, list[str]]:
     first = g.offsets[TEAM]
     return {
         g.keys[first + t]: [g.keys[i] for i in g.bits_to_nodes(b)]
-        for t, b in enumerate(g.team_bits())
+        for t, b in enumerate(g.team_bits(direct=direct))
     }
 
 
@@ -219,7 +239,8 @@ def impact(service, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = No
     customers (C1 of the affected teams) and paying customers, each with its path."""
     g = graph or load_graph()
     node = g.node(SERVICE, service.pk)
-    order, pred = g.bfs([node]) if node >= 0 else g.bfs([])
+    sources = np.asarray([node] if node >= 0 else [], dtype=np.int64)
+    order, pred = g.bfs(sources)
     teams = g.of_type(order, TEAM)
     orgs = g.of_type(order, ORGANIZATION)
     return {
@@ -228,7 +249,7 @@ def impact(service, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = No
         "units": _reached(g, order, pred, g.of_type(order, UNIT), limit),
         "teams": _reached(g, order, pred, teams, limit),
         "organizations": _reached(g, order, pred, orgs[~g.paying[orgs]], limit),
-        "paying_customers": _reached(g, order, pred, orgs[g.paying[orgs]], limit),
+        "paying_customers": _paying(g, sources, order, pred, limit),
         "direct_customers": direct_customers(g, pred, teams, limit=limit),
     }
 
@@ -238,32 +259,58 @@ def impact(service, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = No
 
 def _traced(
     g: ValueGraph, org_ids: np.ndarray, unit_ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Whether work for someone in (organization, unit) traces to a paying customer: the
-    organization pays, or the unit (through its parents, its teams' services…) reaches one.
-    Returns (organization pays, unit reaches) as two boolean arrays."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Whether work for someone in (organization, unit) traces to a paying customer.
+
+    Returns four boolean arrays: the organization pays; the unit reaches a paying customer
+    directly; the organization traces at all (it pays, or it is the home organization whose
+    paying customers fund it all); the unit traces at all.
+    """
     org_nodes = g.nodes(ORGANIZATION, org_ids)
     unit_nodes = g.nodes(UNIT, np.where(unit_ids < 0, 0, unit_ids))
     unit_nodes[unit_ids < 0] = -1
-    pays = np.where(org_nodes >= 0, g.paying[np.maximum(org_nodes, 0)], False)
-    reaches = np.where(unit_nodes >= 0, g.reaches_paying[np.maximum(unit_nodes, 0)], False)
-    return pays.astype(bool), reaches.astype(bool)
-
-
-def _groups(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
-    orgs = np.asarray([r[0] for r in rows], dtype=np.int64)
-    units = np.asarray([-1 if r[1] is None else r[1] for r in rows], dtype=np.int64)
-    return orgs, units, rows
+    has_org, has_unit = org_nodes >= 0, unit_nodes >= 0
+    o, u = np.maximum(org_nodes, 0), np.maximum(unit_nodes, 0)
+    pays = has_org & g.paying[o]
+    unit_direct = has_unit & g.direct.reaches_paying[u]
+    org_any = has_org & g.full.reaches_paying[o]
+    unit_any = has_unit & g.full.reaches_paying[u]
+    return pays, unit_direct, org_any, unit_any
 
 
 def _share(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _group_rows(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    orgs = np.asarray([r[0] for r in rows], dtype=np.int64)
+    units = np.asarray([-1 if r[1] is None else r[1] for r in rows], dtype=np.int64)
+    return orgs, units
+
+
+def _shares(counts: np.ndarray, direct: np.ndarray, traced: np.ndarray) -> dict:
+    total = int(counts.sum())
+    d, t = int(counts[direct].sum()), int(counts[traced].sum())
+    return {
+        "total": total,
+        "traced": t,
+        "share": _share(t, total),
+        "direct": d,
+        "direct_share": _share(d, total),
+    }
+
+
 def lens(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = None) -> dict:
-    """V3 for ``team``: the share of its agreed requests (and of its involvements and their
-    hours) done for someone whose organization pays, or whose unit's work reaches a paying
-    customer; the requests that trace to none; and the routes of the traced work."""
+    """V3 for ``team``: how much of its work traces to a paying customer.
+
+    A request (agreed: accepted, in progress or fulfilled) or an involvement traces **directly**
+    when the person's organization pays (C2), or the person's unit reaches a paying customer
+    without passing through the home organization (Sales → its licences → the paying account);
+    it traces **through the home organization** when the person belongs to the home organization
+    (whose paying customers fund it all) but their unit reaches no paying customer directly; it
+    traces to **none** otherwise (an external organization that pays nothing). Shares are given
+    for requests, involvements and involvement hours; the requests tracing to none are listed.
+    """
     g = graph or load_graph()
     req = Request.objects.filter(team=team, status__in=Request.AGREED)
     rows = list(
@@ -271,66 +318,54 @@ def lens(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = N
         .annotate(n=Count("id"))
         .order_by()
     )
-    orgs, units, rows = _groups(rows)
-    pays, reaches = _traced(g, orgs, units)
-    traced = pays | reaches
+    orgs, units = _group_rows(rows)
+    pays, unit_direct, org_any, unit_any = _traced(g, orgs, units)
+    direct, traced = pays | unit_direct, org_any | unit_any
     counts = np.asarray([r[2] for r in rows], dtype=np.int64)
-    total = int(counts.sum())
-    traced_n = int(counts[traced].sum()) if rows else 0
 
-    inv = Involvement.objects.filter(team=team)
     irows = list(
-        inv.values_list("person__organization_id", "person__unit_id")
+        Involvement.objects.filter(team=team)
+        .values_list("person__organization_id", "person__unit_id")
         .annotate(n=Count("id"), h=Sum("hours"))
         .order_by()
     )
-    iorgs, iunits, irows = _groups(irows)
-    ipays, ireaches = _traced(g, iorgs, iunits)
-    itraced = ipays | ireaches
-    inv_total = sum(r[2] for r in irows)
-    inv_traced = sum(r[2] for r, t in zip(irows, itraced.tolist(), strict=True) if t)
-    hours_total = sum((r[3] or Decimal(0) for r in irows), Decimal(0))
-    hours_traced = sum(
-        (r[3] or Decimal(0) for r, t in zip(irows, itraced.tolist(), strict=True) if t),
-        Decimal(0),
-    )
+    iorgs, iunits = _group_rows(irows)
+    ipays, iunit_direct, iorg_any, iunit_any = _traced(g, iorgs, iunits)
+    idirect, itraced = ipays | iunit_direct, iorg_any | iunit_any
+    icounts = np.asarray([r[2] for r in irows], dtype=np.int64)
+    hours = np.asarray([float(r[3] or 0) for r in irows], dtype=np.float64)
 
-    # Routes of the traced requests: per requester unit or paying organization, one path.
+    # Routes of the traced requests: per requester unit (or organization), one path.
     routes = []
-    by_size = sorted((i for i in range(len(rows)) if traced[i]), key=lambda i: -int(counts[i]))[
-        :limit
-    ]
-    for i in by_size:
+    by_size = sorted((i for i in range(len(rows)) if traced[i]), key=lambda i: -int(counts[i]))
+    for i in by_size[:limit]:
         org_node = g.node(ORGANIZATION, int(orgs[i]))
-        if org_node >= 0 and g.paying[org_node]:
-            routes.append(
-                {
-                    "via": g.label(org_node),
-                    "requests": int(counts[i]),
-                    "paying_customer": g.label(org_node),
-                    "path": [g.label(org_node)],
-                }
-            )
-            continue
-        unit_node = g.node(UNIT, int(units[i]))
-        order, pred = g.bfs([unit_node])
-        target = order[g.paying[order]][0]
+        unit_node = g.node(UNIT, int(units[i])) if units[i] >= 0 else -1
+        if pays[i]:
+            start, target, path = org_node, org_node, [g.label(org_node)]
+        else:
+            start = unit_node if unit_any[i] else org_node
+            order, pred = g.bfs([start], direct=bool(direct[i]))
+            target = int(order[g.paying[order]][0])
+            path = g.path_labels(pred, target)
         routes.append(
             {
-                "via": g.label(unit_node),
+                "via": g.label(start),
                 "requests": int(counts[i]),
-                "paying_customer": g.label(int(target)),
-                "path": g.path_labels(pred, int(target)),
+                "direct": bool(direct[i]),
+                "paying_customer": g.label(target),
+                "path": path,
             }
         )
 
-    paying_orgs = sorted(set(orgs[pays].tolist()))
-    reaching_units = sorted(set(units[reaches].tolist()))
-    untraced_qs = req.exclude(requester__organization_id__in=paying_orgs).exclude(
-        requester__unit_id__in=reaching_units
-    )
+    traced_orgs = sorted(set(orgs[org_any].tolist()))
+    traced_units = sorted(set(units[unit_any].tolist()))
+    none = int(counts[~traced].sum()) if len(rows) else 0
     untraced_items = []
-    if total - traced_n:
+    if none:
+        untraced_qs = req.exclude(requester__organization_id__in=traced_orgs).exclude(
+            requester__unit_id__in=traced_units
+        )
         for r in untraced_qs.select_related(
             "requester", "requester__organization", "requester__unit", "service"
         ).order_by("-opened", "key")[:limit]:
@@ -351,21 +386,20 @@ def lens(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = N
                     "unit": r.requester.unit.key if r.requester.unit else None,
                 }
             )
+    h_total, h_direct, h_traced = hours.sum(), hours[idirect].sum(), hours[itraced].sum()
     return {
         "team": {"type": "team", "key": team.key, "name": team.name},
-        "requests": {"total": total, "traced": traced_n, "share": _share(traced_n, total)},
-        "involvements": {
-            "total": int(inv_total),
-            "traced": int(inv_traced),
-            "share": _share(inv_traced, inv_total),
-        },
+        "requests": _shares(counts, direct, traced),
+        "involvements": _shares(icounts, idirect, itraced),
         "hours": {
-            "total": float(hours_total),
-            "traced": float(hours_traced),
-            "share": _share(float(hours_traced), float(hours_total)),
+            "total": float(h_total),
+            "traced": float(h_traced),
+            "share": _share(float(h_traced), float(h_total)),
+            "direct": float(h_direct),
+            "direct_share": _share(float(h_direct), float(h_total)),
         },
         "routes": routes,
-        "untraced": {"total": total - traced_n, "items": untraced_items},
+        "untraced": {"total": none, "items": untraced_items},
     }
 
 
@@ -412,7 +446,7 @@ def graph_summary(graph: ValueGraph | None = None) -> dict:
         "units": o[2] - o[1],
         "organizations": o[3] - o[2],
         "teams": o[4] - o[3],
-        "edges": int(len(g.src)),
+        "edges": g.edges,
         "paying_organizations": int(g.paying.sum()),
     }
 

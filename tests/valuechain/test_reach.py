@@ -54,15 +54,36 @@ def test_a_team_reaches_the_organization_that_pays_it_directly(chain):
 
 def test_finance_unit_passes_value_to_its_own_teams_services(chain):
     r = selectors.reach(chain.teams["app"])
-    assert [keys(i["path"]) for i in r["paying_customers"]["items"]] == [
-        ["svc-expense", "u-finance", "svc-billing", "acme"]
+    assert [(keys(i["path"]), i["direct"]) for i in r["paying_customers"]["items"]] == [
+        (["svc-expense", "u-finance", "svc-billing", "acme"], True),
+        # Finance is part of the home organization, whose paying customers fund it all.
+        (["svc-expense", "u-finance", "home", "globex"], False),
     ]
+    assert r["paying_customers"]["direct"] == 1
+
+
+def test_serving_a_business_unit_reaches_paying_customers_through_the_home_organization(chain):
+    from tests import factories as f
+
+    erp = f.team(key="t-erp", name="ERP")
+    f.consumes(chain.facilities, f.service(erp, key="svc-erp"))
+    r = selectors.reach(erp)
+    assert r["reaches_paying_customer"] is True
+    assert r["paying_customers"]["direct"] == 0
+    assert [keys(i["path"]) for i in r["paying_customers"]["items"]] == [
+        ["svc-erp", "u-facilities", "home", "acme"],
+        ["svc-erp", "u-facilities", "home", "globex"],
+    ]
+    assert "t-erp" not in {
+        i["team"]["key"] for i in selectors.teams_reaching_no_paying_customer()["items"]
+    }
+    assert selectors.reach_all(direct=True)["t-erp"] == []
 
 
 def test_cycle_and_dead_end_reach_no_paying_customer(chain):
     cyc = selectors.reach(chain.teams["cyc"])
     assert cyc["reaches_paying_customer"] is False
-    assert cyc["paying_customers"] == {"total": 0, "items": []}
+    assert cyc["paying_customers"] == {"total": 0, "direct": 0, "items": []}
     mon = selectors.reach(chain.teams["mon"])
     assert mon["reaches_paying_customer"] is False
     assert mon["served"]["services"]["total"] == 0
@@ -73,12 +94,13 @@ def test_reach_all_at_once_agrees_with_one_search_per_team(chain):
     assert everything == {
         "t-storage": ["acme", "globex"],
         "t-db": ["acme", "globex"],
-        "t-app": ["acme"],
+        "t-app": ["acme", "globex"],
         "t-fin": ["acme"],
         "t-sales": ["globex"],
         "t-cyc": [],
         "t-mon": [],
     }
+    assert selectors.reach_all(direct=True)["t-app"] == ["acme"]
     for team in chain.teams.values():
         one = selectors.reach(team)
         assert sorted(i["node"]["key"] for i in one["paying_customers"]["items"]) == sorted(
