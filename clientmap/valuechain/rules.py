@@ -370,28 +370,26 @@ class ValueGraph:
         organization).
 
         Returns the reached nodes in breadth-first order (sources first) and the predecessor of
-        every node on one shortest path from the nearest source (-1 for sources and unreached).
+        every node on one shortest path from the nearest source (negative for the sources and
+        for nodes not reached).
         """
         csr = (self.direct if direct else self.full).csr
-        src = np.unique(np.atleast_1d(np.asarray(sources, dtype=np.int64)))
+        src = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+        if len(src) > 1:
+            src = np.unique(src)
         if len(src) == 0:
             return np.empty(0, dtype=np.int64), np.full(self.n, -1, dtype=np.int64)
         if len(src) == 1:
-            order, pred = breadth_first_order(
-                csr, int(src[0]), directed=True, return_predecessors=True
-            )
-            pred = pred.astype(np.int64)
-            pred[pred < 0] = -1
-            return order.astype(np.int64), pred
+            return breadth_first_order(csr, int(src[0]), directed=True, return_predecessors=True)
         # Several sources: a virtual node ``n`` with an edge to each of them.
-        indptr = np.concatenate([csr.indptr, [csr.indptr[-1] + len(src)]]).astype(np.int64)
-        indices = np.concatenate([csr.indices, src]).astype(np.int64)
+        indptr = np.concatenate([csr.indptr, [csr.indptr[-1] + len(src)]]).astype(np.int32)
+        indices = np.concatenate([csr.indices, src]).astype(np.int32)
         data = np.ones(len(indices), dtype=np.float64)
         g = csr_matrix((data, indices, indptr), shape=(self.n + 1, self.n + 1))
         order, pred = breadth_first_order(g, self.n, directed=True, return_predecessors=True)
-        pred = pred[: self.n].astype(np.int64)
-        pred[(pred < 0) | (pred == self.n)] = -1
-        return order[1:].astype(np.int64), pred
+        pred = pred[: self.n]
+        pred[pred == self.n] = -1
+        return order[1:], pred
 
     def descendants(self, node: int) -> np.ndarray:
         """Every node reachable from ``node`` (itself excluded), like ``networkx.descendants``."""

@@ -234,22 +234,32 @@ def direct_customers(
     return {"total": total, **counts, "items": items}
 
 
-def impact(service, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = None) -> dict:
-    """Everything affected if ``service`` fails: services, units, teams, organizations, direct
-    customers (C1 of the affected teams) and paying customers, each with its path."""
-    g = graph or load_graph()
-    node = g.node(SERVICE, service.pk)
+def impact_graph(g: ValueGraph, node: int, *, limit: int = DEFAULT_LIMIT) -> dict:
+    """The graph part of ``impact`` (no database): affected nodes by type, with paths."""
     sources = np.asarray([node] if node >= 0 else [], dtype=np.int64)
     order, pred = g.bfs(sources)
     teams = g.of_type(order, TEAM)
     orgs = g.of_type(order, ORGANIZATION)
     return {
-        "service": {"type": "service", "key": service.key, "name": service.name},
         "services": _reached(g, order, pred, g.of_type(order, SERVICE), limit),
         "units": _reached(g, order, pred, g.of_type(order, UNIT), limit),
         "teams": _reached(g, order, pred, teams, limit),
         "organizations": _reached(g, order, pred, orgs[~g.paying[orgs]], limit),
         "paying_customers": _paying(g, sources, order, pred, limit),
+        "_pred": pred,
+        "_teams": teams,
+    }
+
+
+def impact(service, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = None) -> dict:
+    """Everything affected if ``service`` fails: services, units, teams, organizations, direct
+    customers (C1 of the affected teams) and paying customers, each with its path."""
+    g = graph or load_graph()
+    out = impact_graph(g, g.node(SERVICE, service.pk), limit=limit)
+    pred, teams = out.pop("_pred"), out.pop("_teams")
+    return {
+        "service": {"type": "service", "key": service.key, "name": service.name},
+        **out,
         "direct_customers": direct_customers(g, pred, teams, limit=limit),
     }
 
