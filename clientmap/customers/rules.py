@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from clientmap.core import bulk
 from clientmap.customers.models import CustomerRelation, Kind, RecomputeState
 from clientmap.directory.models import Organization
 from clientmap.engagements.models import Request
@@ -229,7 +230,9 @@ def _rebuild_all(cursor, insert_sql: str, params: list) -> None:
     cursor.execute("CREATE TEMPORARY TABLE cm_new_relation AS " + head + select, params)
     cursor.execute(f"SELECT COUNT(*) FROM {rel}")
     if cursor.fetchone()[0] == 0:
-        cursor.execute(f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM cm_new_relation")
+        cursor.execute("SELECT COUNT(*) FROM cm_new_relation")
+        with bulk.loading(rel, cursor.fetchone()[0], 0):
+            cursor.execute(f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM cm_new_relation")
         cursor.execute("DROP TABLE cm_new_relation")
         return
     cursor.execute("CREATE INDEX cm_new_relation_key ON cm_new_relation (team_id, person_id)")

@@ -31,11 +31,20 @@ class Request(models.Model):
     PAYING = (Payment.CASH, Payment.TRADE)
 
     key = models.CharField(_("key"), max_length=200, unique=True)
+    # (requester, team) and (team, status) indexes below cover these two foreign keys.
     requester = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="requests", verbose_name=_("requester")
+        Person,
+        on_delete=models.CASCADE,
+        related_name="requests",
+        verbose_name=_("requester"),
+        db_index=False,
     )
     team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, related_name="requests", verbose_name=_("team")
+        Team,
+        on_delete=models.CASCADE,
+        related_name="requests",
+        verbose_name=_("team"),
+        db_index=False,
     )
     service = models.ForeignKey(
         Service,
@@ -82,7 +91,11 @@ class Involvement(models.Model):
     BASIS = {Role.DECIDES: "D", Role.SPECIFIES: "S", Role.IMPLEMENTS: "I"}
 
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("person")
+        Person,
+        on_delete=models.CASCADE,
+        related_name="involvements",
+        verbose_name=_("person"),
+        db_index=False,  # covered by the (person, team) index
     )
     team = models.ForeignKey(
         Team, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("team")

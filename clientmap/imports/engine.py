@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connection
 
+from clientmap.core import bulk
 from clientmap.imports.errors import RowError
 
 MAX_ERRORS = 50
@@ -335,7 +336,8 @@ class Engine:
         rid = "ctid" if self.pg else "rowid"
         part = ", ".join(natural)
         t = f"stg_{name}"
-        if keep_soft:
+        has_soft = keep_soft and self._sql(f"SELECT 1 FROM {t} WHERE soft = 1 LIMIT 1")
+        if has_soft:
             # Soft rows: one per key, and none where a real row exists.
             self._exec(
                 f"DELETE FROM {t} WHERE {rid} IN (SELECT rid FROM (SELECT {rid} AS rid, soft, "
@@ -350,6 +352,8 @@ class Engine:
                 f"FROM {t} {hard}) x WHERE rn > 1)"
             )
             return
+        if not self._sql(f"SELECT 1 FROM {t} {hard} GROUP BY {part} HAVING COUNT(*) > 1 LIMIT 1"):
+            return  # no key given twice: the common case, answered from the key index
         limit = "" if self.skip_invalid else f" LIMIT {MAX_ERRORS}"
         window = f"OVER (PARTITION BY {part} ORDER BY file, line)"
         rows = self._sql(
@@ -446,10 +450,11 @@ class Engine:
                 f"UPDATE {t} SET is_home = {'false' if self.pg else '0'} WHERE is_home AND key IN "
                 f"(SELECT key FROM stg_organizations WHERE soft = 0 AND is_home = 0)"
             )
-        changed = self._exec(
-            f"INSERT INTO {t} ({', '.join(insert)}) {src} WHERE s.soft = 0 "
-            f"ON CONFLICT (key) DO UPDATE SET {sets} WHERE {differs}"
-        )
+        with bulk.loading(t, total, before):
+            changed = self._exec(
+                f"INSERT INTO {t} ({', '.join(insert)}) {src} WHERE s.soft = 0 ORDER BY s.key "
+                f"ON CONFLICT (key) DO UPDATE SET {sets} WHERE {differs}"
+            )
         soft = self._exec(
             f"INSERT INTO {t} ({', '.join(insert)}) {src} WHERE s.soft = 1 "
             f"ON CONFLICT (key) DO NOTHING"
@@ -598,6 +603,12 @@ class Engine:
             "AND v.date = q.date AND v.service_id IS NOT DISTINCT FROM q.service_id"
         )
         total = self._sql("SELECT COUNT(*) FROM stg_involvements")[0][0]
+        before = self._sql("SELECT COUNT(*) FROM engagements_involvement")[0][0]
+        with bulk.loading("engagements_involvement", total, before):
+            created, updated = self._write_involvements(src, match)
+        self.result.counts["involvements"] = Counts(created, updated, total - created - updated)
+
+    def _write_involvements(self, src: str, match: str) -> tuple[int, int]:
         updated = self._exec(
             "UPDATE engagements_involvement AS v SET source = q.source, hours = q.hours "
             f"FROM ({src}) AS q WHERE {match} AND (v.source IS DISTINCT FROM q.source "
@@ -609,7 +620,7 @@ class Engine:
             f"q.source, q.hours FROM ({src}) AS q WHERE NOT EXISTS "
             f"(SELECT 1 FROM engagements_involvement v WHERE {match})"
         )
-        self.result.counts["involvements"] = Counts(created, updated, total - created - updated)
+        return created, updated
 
 
 _WHAT = {

@@ -12,7 +12,6 @@ Later areas (voice, …) add their own files through :func:`register_section`.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +35,21 @@ TRUE = {"yes", "y", "true", "1", "x", "home", "si", "sí", "sim", "да"}
 FALSE = {"", "no", "n", "false", "0", "não", "nao", "нет"}
 
 
+_MISSING = object()
+NOT_UTF8 = "not UTF-8 text (save the sheet as CSV UTF-8)"
+
+
+def _bad_line(path: Path) -> int:
+    """The line of the first byte that is not UTF-8 (streamed reads fail a chunk ahead)."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
 class WorkbookError(Exception):
     """The workbook has problems; nothing was written."""
 
@@ -56,6 +70,7 @@ class Sheet:
     required: list[str]
     errors: list[RowError]
     header: list[str] = field(default_factory=list)
+    _memo: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -68,61 +83,89 @@ class Sheet:
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(line, row) pairs; values stripped; missing optional columns read as ""."""
-        try:
-            raw = self.path.read_bytes()
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            self.error(line, None, None, "not UTF-8 text (save the sheet as CSV UTF-8)")
-            return
-        reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            header = next(reader)
-        except StopIteration:
-            self.error(1, None, None, "empty file: a header row is required")
-            return
-        self.header = [h.strip().lower() for h in header]
-        missing = [c for c in self.required if c not in self.header]
-        for c in missing:
-            self.error(1, c, None, "required column is missing")
-        if missing:
-            return
-        index = {c: self.header.index(c) for c in self.columns if c in self.header}
-        try:
-            for values in reader:
-                if not any(v.strip() for v in values):
-                    continue
-                line = reader.line_num
-                row = {c: (values[i].strip() if i < len(values) else "") for c, i in index.items()}
-                for c in self.columns:
-                    row.setdefault(c, "")
-                for c in self.required:
-                    if not row[c]:
-                        self.error(line, c, None, "a value is required")
-                yield line, row
-        except csv.Error as exc:
-            self.error(reader.line_num, None, None, f"malformed CSV: {exc}")
+        for line, values in self.tuples():
+            yield line, dict(zip(self.columns, values, strict=True))
 
-    # value parsers: they report and return None on bad input
+    def tuples(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, values in ``self.columns`` order), streamed: the file is never held whole."""
+        fh = open(self.path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        reader = csv.reader(fh)
+        with fh:
+            try:
+                header = next(reader)
+            except StopIteration:
+                self.error(1, None, None, "empty file: a header row is required")
+                return
+            except UnicodeDecodeError:
+                self.error(_bad_line(self.path), None, None, NOT_UTF8)
+                return
+            self.header = [h.strip().lower() for h in header]
+            missing = [c for c in self.required if c not in self.header]
+            for c in missing:
+                self.error(1, c, None, "required column is missing")
+            if missing:
+                return
+            index = [self.header.index(c) if c in self.header else None for c in self.columns]
+            required = [self.columns.index(c) for c in self.required]
+            width = len(self.header)
+            line = 1
+            try:
+                for values in reader:
+                    line = reader.line_num
+                    if len(values) < width:
+                        if not any(v.strip() for v in values):
+                            continue
+                        values = values + [""] * (width - len(values))
+                    row = [values[i].strip() if i is not None else "" for i in index]
+                    for i in required:
+                        if not row[i]:
+                            if not any(row):
+                                break
+                            self.error(line, self.columns[i], None, "a value is required")
+                    else:
+                        yield line, row
+                        continue
+                    if any(row):
+                        yield line, row
+            except UnicodeDecodeError:
+                self.error(_bad_line(self.path), None, None, NOT_UTF8)
+            except csv.Error as exc:
+                self.error(reader.line_num, None, None, f"malformed CSV: {exc}")
+
+    # value parsers: they report and return None on bad input; results are memoised because
+    # the same dates and codes repeat across a million rows.
     def date(self, line: int, column: str, value: str) -> date | None:
+        iso = self.iso_date(line, column, value)
+        return date.fromisoformat(iso) if iso else None
+
+    def iso_date(self, line: int, column: str, value: str) -> str | None:
         if not value:
             return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
+        memo = self._memo.get(value, _MISSING)
+        if memo is _MISSING:
             try:
-                return datetime.fromisoformat(value).date()
+                memo = date.fromisoformat(value).isoformat()
             except ValueError:
-                self.error(line, column, value, "not an ISO 8601 date (YYYY-MM-DD)")
-                return None
+                try:
+                    memo = datetime.fromisoformat(value).date().isoformat()
+                except ValueError:
+                    memo = None
+            self._memo[value] = memo
+        if memo is None:
+            self.error(line, column, value, "not an ISO 8601 date (YYYY-MM-DD)")
+        return memo
 
     def choice(self, line: int, column: str, value: str, choices: Iterable[str]) -> str | None:
-        options = list(choices)
-        v = value.lower().replace(" ", "_").replace("-", "_")
-        if v in options:
-            return v
-        self.error(line, column, value, "must be one of " + ", ".join(options))
-        return None
+        key = (column, value)
+        memo = self._memo.get(key, _MISSING)
+        if memo is _MISSING:
+            options = list(choices)
+            v = value.lower().replace(" ", "_").replace("-", "_")
+            memo = v if v in options else None
+            self._memo[key] = memo
+        if memo is None:
+            self.error(line, column, value, "must be one of " + ", ".join(choices))
+        return memo
 
     def boolean(self, line: int, column: str, value: str) -> bool:
         v = value.lower()
@@ -315,50 +358,45 @@ def _stage(folder: Path, engine: Engine, files: list[str]) -> None:
                 kind, consumer = prefix, rest
             engine.add("consumes", (s.name, line, kind, consumer, r["provider"], None, 1))
     if s := sheet("requests.csv"):
-        for line, r in s.rows():
-            status = (
-                s.choice(line, "status", r["status"], Request.Status.values)
-                if r["status"]
-                else None
-            )
-            payment = (
-                s.choice(line, "payment", r["payment"], Request.Payment.values)
-                if r["payment"]
-                else None
-            )
-            engine.add(
+        statuses, payments = Request.Status.values, Request.Payment.values
+        add = engine.add
+        for line, (key, rq, tm, sv, st, pay, op, ac, tg, cl, title) in s.tuples():
+            add(
                 "requests",
                 (
                     s.name,
                     line,
                     0,
-                    r["key"],
-                    r["title"],
-                    status,
-                    payment,
-                    *dates(s, line, r, ["opened", "accepted", "target", "closed"]),
-                    _n(r["requester"]),
-                    _n(r["team"]),
-                    _n(r["service"]),
+                    key,
+                    title,
+                    s.choice(line, "status", st, statuses) if st else None,
+                    s.choice(line, "payment", pay, payments) if pay else None,
+                    s.iso_date(line, "opened", op),
+                    s.iso_date(line, "accepted", ac) if ac else None,
+                    s.iso_date(line, "target", tg) if tg else None,
+                    s.iso_date(line, "closed", cl) if cl else None,
+                    rq or None,
+                    tm or None,
+                    sv or None,
                 ),
             )
     if s := sheet("involvements.csv"):
-        for line, r in s.rows():
-            role = s.choice(line, "role", r["role"], Involvement.Role.values) if r["role"] else None
-            when = s.date(line, "date", r["date"])
-            hours = s.decimal(line, "hours", r["hours"])
-            engine.add(
+        roles = Involvement.Role.values
+        add = engine.add
+        for line, (person, team, service, role, when, source, hours) in s.tuples():
+            h = s.decimal(line, "hours", hours) if hours else None
+            add(
                 "involvements",
                 (
                     s.name,
                     line,
-                    r["person"],
-                    r["team"],
-                    _n(r["service"]),
-                    role,
-                    when.isoformat() if when else None,
-                    r["source"],
-                    str(hours) if hours is not None else None,
+                    person,
+                    team,
+                    service or None,
+                    s.choice(line, "role", role, roles) if role else None,
+                    s.iso_date(line, "date", when),
+                    source,
+                    str(h) if h is not None else None,
                     None,
                     1,
                 ),

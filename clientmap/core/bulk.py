@@ -1,0 +1,49 @@
+"""Bulk loading helpers shared by imports and recomputes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+def secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the table's non-unique indexes."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                "AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
+            )
+        else:  # pragma: no cover
+            return []
+        return list(cursor.fetchall())
+
+
+@contextmanager
+def loading(table: str, incoming: int, existing: int, threshold: int = 50_000) -> Iterator[None]:
+    """Drop the table's secondary indexes around a large load, and build them again after.
+
+    Sorting once to build an index beats updating it row by row when the load is large
+    compared with what is there. Unique indexes stay: they enforce keys. Inside a transaction
+    this is atomic on both databases.
+    """
+    if incoming < threshold or incoming < existing:
+        yield
+        return
+    indexes = secondary_indexes(table)
+    with connection.cursor() as cursor:
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _, sql in indexes:
+            cursor.execute(sql)
