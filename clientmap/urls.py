@@ -13,7 +13,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("clientmap.core.urls")),
     path("directory/", include("clientmap.directory.urls")),
-    path("customers/", include("clientmap.customers.urls")),
+    path("", include("clientmap.customers.urls")),
     path("imports/", include("clientmap.imports.urls")),
     path("value-chain/", include("clientmap.valuechain.urls")),
     path("voice/", include("clientmap.voice.urls")),

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clientmap.directory import views
 
 app_name = "directory"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.organizations, name="organizations"),
+    path("<str:key>/", views.organization, name="organization"),
+]

@@ -1,0 +1,227 @@
+"""Pages for the two questions: who are a team's customers, whose customer is a person."""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from clientmap.catalog.models import Service
+from clientmap.core.decorators import internal_required
+from clientmap.customers import overview, rules, selectors
+from clientmap.customers.models import CustomerRelation, Kind
+from clientmap.directory.models import Person, Team
+
+BASES = ["R", "D", "S", "I"]
+ACTIVE_CHOICES = ("active", "lapsed")
+PEOPLE_STATUSES = ("customer", "active", "lapsed", "prospect", "nobody")
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _partial_wanted(request: HttpRequest) -> bool:
+    """An htmx swap gets the fragment; a history restore (back button) needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+# --- teams ------------------------------------------------------------------------------------
+
+
+def _team_counts(team_ids: list[int]) -> dict[int, dict]:
+    """Customer counts of the given teams: one grouped query over the relations table."""
+    customer = Q(is_customer=True)
+    rows = (
+        CustomerRelation.objects.filter(team_id__in=team_ids)
+        .values("team_id")
+        .annotate(
+            customers=Count("id", filter=customer),
+            active=Count("id", filter=customer & Q(active=True)),
+            paying=Count("id", filter=customer & Q(kind=Kind.EXTERNAL_PAYING)),
+            prospects=Count("id", filter=Q(is_customer=False)),
+        )
+        .order_by()
+    )
+    return {r["team_id"]: r for r in rows}
+
+
+@internal_required
+def teams(request: HttpRequest) -> HttpResponse:
+    rules.ensure_current()
+    q = request.GET.get("q", "").strip()
+    without = request.GET.get("without") == "customers"
+    qs = Team.objects.select_related("unit")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q))
+    if without:
+        has = CustomerRelation.objects.filter(team=OuterRef("pk"), is_customer=True)
+        qs = qs.filter(~Exists(has))
+    page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    counts = _team_counts([t.pk for t in page.object_list])
+    empty = {"customers": 0, "active": 0, "paying": 0, "prospects": 0}
+    rows = [(t, counts.get(t.pk, empty)) for t in page.object_list]
+    return render(
+        request,
+        "customers/teams.html",
+        {
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "without": without,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _filters(request: HttpRequest) -> dict:
+    kind = request.GET.get("kind", "")
+    basis = "".join(b for b in BASES if b in request.GET.getlist("basis"))
+    active = request.GET.get("active", "")
+    return {
+        "kind": kind if kind in Kind.values else "",
+        "basis": basis,
+        "active": active if active in ACTIVE_CHOICES else "",
+        "prospects": request.GET.get("prospects") in ("1", "on", "true"),
+    }
+
+
+@internal_required
+def team(request: HttpRequest, key: str) -> HttpResponse:
+    t = get_object_or_404(Team.objects.select_related("unit"), key=key)
+    f = _filters(request)
+    rows = selectors.team_customers(
+        t,
+        kind=f["kind"] or None,
+        basis=f["basis"] or None,
+        active=None if not f["active"] else f["active"] == "active",
+        prospects=f["prospects"],
+    )
+    page: Page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    context = {
+        "team": t,
+        "page": page,
+        "f": f,
+        "kinds": Kind.choices,
+        "bases": BASES,
+        "query": _query_without_page(request),
+    }
+    if _partial_wanted(request):
+        return render(request, "customers/_relations.html", context)
+    members = t.members.select_related("organization").order_by("name")
+    context.update(
+        summary=overview.team_summary(t),
+        members=members[:100],
+        member_count=members.count(),
+        services=Service.objects.filter(team=t).order_by("name"),
+    )
+    return render(request, "customers/team.html", context)
+
+
+@internal_required
+def evidence(request: HttpRequest, key: str, person_key: str) -> HttpResponse:
+    t = get_object_or_404(Team, key=key)
+    person = get_object_or_404(Person, key=person_key)
+    rules.ensure_current()
+    relation = CustomerRelation.objects.filter(team=t, person=person).first()
+    try:
+        cols = max(1, min(20, int(request.GET.get("cols", "9"))))
+    except ValueError:
+        cols = 9
+    context = {
+        "team": t,
+        "person": person,
+        "relation": relation,
+        "items": selectors.evidence(t, person),
+        "cols": cols,
+    }
+    if _partial_wanted(request):
+        return render(request, "customers/_evidence.html", context)
+    return render(request, "customers/evidence.html", context)
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+def _people_counts(person_ids: list[int]) -> dict[int, dict]:
+    """How many teams each person is a customer (and a prospect) of: one grouped query."""
+    rows = (
+        CustomerRelation.objects.filter(person_id__in=person_ids)
+        .values("person_id")
+        .annotate(
+            teams=Count("id", filter=Q(is_customer=True)),
+            active=Count("id", filter=Q(is_customer=True, active=True)),
+            prospects=Count("id", filter=Q(is_customer=False)),
+        )
+        .order_by()
+    )
+    return {r["person_id"]: r for r in rows}
+
+
+@internal_required
+def people(request: HttpRequest) -> HttpResponse:
+    rules.ensure_current()
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Kind.values else ""
+    status = request.GET.get("status", "")
+    status = status if status in PEOPLE_STATUSES else ""
+    qs = Person.objects.select_related("organization", "unit")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q) | Q(email__icontains=q))
+    mine = CustomerRelation.objects.filter(person=OuterRef("pk"))
+    if kind:
+        qs = qs.filter(Exists(mine.filter(is_customer=True, kind=kind)))
+    if status == "customer":
+        qs = qs.filter(Exists(mine.filter(is_customer=True)))
+    elif status == "active":
+        qs = qs.filter(Exists(mine.filter(is_customer=True, active=True)))
+    elif status == "lapsed":
+        qs = qs.filter(Exists(mine.filter(is_customer=True))).exclude(
+            Exists(mine.filter(is_customer=True, active=True))
+        )
+    elif status == "nobody":
+        qs = qs.exclude(Exists(mine.filter(is_customer=True)))
+    elif status == "prospect":
+        qs = qs.filter(Exists(mine.filter(is_customer=False)))
+    page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    counts = _people_counts([p.pk for p in page.object_list])
+    empty = {"teams": 0, "active": 0, "prospects": 0}
+    rows = [(p, counts.get(p.pk, empty)) for p in page.object_list]
+    return render(
+        request,
+        "customers/people.html",
+        {
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "kind": kind,
+            "status": status,
+            "kinds": Kind.choices,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@internal_required
+def person(request: HttpRequest, key: str) -> HttpResponse:
+    p = get_object_or_404(
+        Person.objects.select_related("organization", "unit", "manager"), key=key
+    )
+    answer = selectors.customer_of(p)
+    reports = p.reports.select_related("organization").order_by("name")
+    return render(
+        request,
+        "customers/person.html",
+        {
+            "person": p,
+            "answer": answer,
+            "reports": reports[:50],
+            "report_count": reports.count(),
+            "member_of": Team.objects.filter(members=p).order_by("name"),
+        },
+    )
