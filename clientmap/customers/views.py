@@ -11,7 +11,7 @@ from clientmap.catalog.models import Service
 from clientmap.core.decorators import internal_required
 from clientmap.customers import overview, rules, selectors
 from clientmap.customers.models import CustomerRelation, Kind
-from clientmap.directory.models import Person, Team
+from clientmap.directory.models import Organization, Person, Team
 
 BASES = ["R", "D", "S", "I"]
 ACTIVE_CHOICES = ("active", "lapsed")
@@ -170,7 +170,11 @@ def people(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in Kind.values else ""
     status = request.GET.get("status", "")
     status = status if status in PEOPLE_STATUSES else ""
+    org = None
     qs = Person.objects.select_related("organization", "unit")
+    if request.GET.get("org"):
+        org = get_object_or_404(Organization, key=request.GET["org"])
+        qs = qs.filter(organization=org)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q) | Q(email__icontains=q))
     mine = CustomerRelation.objects.filter(person=OuterRef("pk"))
@@ -201,6 +205,7 @@ def people(request: HttpRequest) -> HttpResponse:
             "q": q,
             "kind": kind,
             "status": status,
+            "org": org,
             "kinds": Kind.choices,
             "query": _query_without_page(request),
         },
@@ -209,9 +214,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @internal_required
 def person(request: HttpRequest, key: str) -> HttpResponse:
-    p = get_object_or_404(
-        Person.objects.select_related("organization", "unit", "manager"), key=key
-    )
+    p = get_object_or_404(Person.objects.select_related("organization", "unit", "manager"), key=key)
     answer = selectors.customer_of(p)
     reports = p.reports.select_related("organization").order_by("name")
     return render(
