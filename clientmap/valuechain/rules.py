@@ -8,15 +8,17 @@ Nodes are the services, units, organizations and teams. An edge ``a → b`` read
 * team → every external *paying* organization whose people are its C1 customers of kind
   ``external_paying`` (the team's work reaches the accounts that pay it);
 * unit → its parent unit and → its organization (a unit is part of them);
-* unit → the services of the teams that sit in that unit (a business unit creates value
-  through what its own teams provide: Finance → Finance's service consumed by a paying account);
+* unit → the teams that sit in that unit (a business unit creates value through its own teams:
+  Finance → Finance's team → the account that pays that team). Only teams, never their
+  services: a unit that both hosts infrastructure teams and consumes services would otherwise
+  close a cycle through everything (CRM → IT unit → storage → … → CRM);
 * the home organization → every paying organization: the paying customers fund it all (Rance),
   so a team serving any business unit of the home organization reaches them *through the home
   organization*.
 
 A paying customer is reached **directly** when a path exists that does not pass through the home
-organization (storage → database → expense app → Finance unit → Finance's billing service →
-Acme), and **through the home organization** otherwise (ERP → Finance unit → Aurora → Acme).
+organization (storage → database → expense app → Finance unit → Finance's team → Acme, which
+pays that team), and **through the home organization** otherwise (ERP → Finance unit → Aurora → Acme).
 Both count for V1 (a team is flagged only when it reaches no paying customer at all); the alert
 ranking puts paying customers reached directly first, and the lens (V3) shows both shares; the
 path shown is the direct one whenever there is one.
@@ -246,12 +248,10 @@ class ValueGraph:
         add(unit_nodes, index(UNIT, nullable([r[4] for r in units])))
         add(unit_nodes, index(ORGANIZATION, nullable([r[3] for r in units])))
 
-        # Unit → services of the teams sitting in it.
-        team_unit = index(UNIT, nullable([r[3] for r in teams]))  # per team ordinal
+        # Unit → the teams sitting in it.
+        team_nodes = np.arange(offsets[TEAM], offsets[TEAM + 1], dtype=np.int64)
+        add(index(UNIT, nullable([r[3] for r in teams])), team_nodes)
         has_team = svc_team >= 0
-        svc_unit = np.full(len(svc_nodes), -1, dtype=np.int64)
-        svc_unit[has_team] = team_unit[svc_team[has_team] - offsets[TEAM]]
-        add(svc_unit, svc_nodes)
 
         # Team → paying organization.
         is_home = np.asarray([bool(r[3]) for r in orgs], dtype=bool)
@@ -355,8 +355,17 @@ class ValueGraph:
     def type_name(self, i: int) -> str:
         return TYPE_NAMES[int(self.node_type[i])]
 
+    @cached_property
+    def labels(self) -> list[dict]:
+        """One shared, read-only label dict per node (type, key, name)."""
+        types = [TYPE_NAMES[t] for t in self.node_type.tolist()]
+        return [
+            {"type": t, "key": k, "name": n}
+            for t, k, n in zip(types, self.keys, self.names, strict=True)
+        ]
+
     def label(self, i: int) -> dict:
-        return {"type": self.type_name(i), "key": self.keys[i], "name": self.names[i]}
+        return self.labels[i]
 
     def of_type(self, nodes: np.ndarray, kind: int) -> np.ndarray:
         return nodes[(nodes >= self.offsets[kind]) & (nodes < self.offsets[kind + 1])]
@@ -408,6 +417,28 @@ class ValueGraph:
             seen.add(nxt)
             out.append(nxt)
         out.reverse()
+        return out
+
+    def paths(self, pred: np.ndarray, targets: np.ndarray) -> list[list[int]]:
+        """``path`` for many targets at once: one vectorised step per level of the tree."""
+        cur = np.asarray(targets, dtype=np.int64)
+        if len(cur) == 0:
+            return []
+        chain = [cur]
+        for _ in range(self.n):
+            nxt = pred[cur]
+            nxt = np.where(cur >= 0, nxt, -1)
+            if not (nxt >= 0).any():
+                break
+            chain.append(nxt)
+            cur = np.where(nxt >= 0, nxt, -1)
+        rows = np.stack(chain, axis=1).tolist()
+        out = []
+        for row in rows:
+            k = len(row)
+            while row[k - 1] < 0:
+                k -= 1
+            out.append(row[k - 1 :: -1])
         return out
 
     def path_labels(self, pred: np.ndarray, target: int) -> list[dict]:

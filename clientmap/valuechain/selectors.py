@@ -31,12 +31,11 @@ DEFAULT_LIMIT = 200
 
 def _reached(g: ValueGraph, order: np.ndarray, pred: np.ndarray, nodes: np.ndarray, limit: int):
     """Labelled entries (node, distance, path) for ``nodes``, in breadth-first order."""
-    items = []
-    for i in nodes[:limit].tolist():
-        path = g.path(pred, i)
-        items.append(
-            {"node": g.label(i), "distance": len(path) - 1, "path": [g.label(p) for p in path]}
-        )
+    labels = g.labels
+    items = [
+        {"node": labels[path[-1]], "distance": len(path) - 1, "path": [labels[p] for p in path]}
+        for path in g.paths(pred, nodes[:limit])
+    ]
     return {"total": int(len(nodes)), "items": items}
 
 
@@ -48,15 +47,15 @@ def _paying(g: ValueGraph, sources: np.ndarray, order: np.ndarray, pred: np.ndar
     direct = dorder[g.paying[dorder]]
     indirect = paying[~np.isin(paying, direct)]
     items = []
+    labels = g.labels
     for nodes, p, is_direct in ((direct, dpred, True), (indirect, pred, False)):
-        for i in nodes[: max(limit - len(items), 0)].tolist():
-            path = g.path(p, i)
+        for path in g.paths(p, nodes[: max(limit - len(items), 0)]):
             items.append(
                 {
-                    "node": g.label(i),
+                    "node": labels[path[-1]],
                     "distance": len(path) - 1,
                     "direct": is_direct,
-                    "path": [g.label(x) for x in path],
+                    "path": [labels[x] for x in path],
                 }
             )
     return {"total": int(len(paying)), "direct": int(len(direct)), "items": items}

@@ -1,7 +1,8 @@
 """A small value chain with every case of V1–V3.
 
-infrastructure storage → database hosting → expense app → Finance unit → Finance's billing
-service → Acme (external, consumes billing, pays cash): paying customer 1.
+infrastructure storage → database hosting → expense app → Finance unit → its team Finance
+operations → Acme (external, consumes Finance's billing service, pays that team cash): paying
+customer 1.
 database hosting → licences (team Sales) → Globex pays Sales in trade: paying customer 2
 (reached through the team it pays, no consumption edge).
 storage → svc-a ⇄ svc-b: a cycle, team Cyclic reaches nobody who pays.

@@ -53,3 +53,14 @@ def test_graph_is_cached_until_something_changes(chain):
     assert rules.load_graph() is g1
     f.service(chain.teams["mon"], key="svc-new")
     assert rules.load_graph() is not g1
+
+
+def test_a_unit_hosting_providers_that_consumes_a_service_closes_no_cycle(chain):
+    infra = chain.teams["storage"].unit
+    f.consumes(infra, chain.services["expense"])
+    assert [c["services"] for c in selectors.cycles()] == [["svc-a", "svc-b"]]
+    out = selectors.impact(chain.services["expense"])
+    services = {i["node"]["key"] for i in out["services"]["items"]}
+    assert services == {"svc-expense"}
+    # The infrastructure unit's teams are affected (their people use the app), not their services.
+    assert {"t-storage", "t-db"} <= {i["node"]["key"] for i in out["teams"]["items"]}

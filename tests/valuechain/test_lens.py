@@ -34,7 +34,7 @@ def test_expense_app_lens(chain):
     assert out["involvements"]["share"] == 0.5
     routes = {r["via"]["key"]: r for r in out["routes"]}
     assert set(routes) == {"u-finance", "acme", "u-facilities"}
-    assert [n["key"] for n in routes["u-finance"]["path"]] == ["u-finance", "svc-billing", "acme"]
+    assert [n["key"] for n in routes["u-finance"]["path"]] == ["u-finance", "t-fin", "acme"]
     assert routes["u-finance"]["direct"] is True
     assert routes["u-facilities"]["direct"] is False
     assert [n["key"] for n in routes["u-facilities"]["path"]] == ["u-facilities", "home", "acme"]
