@@ -29,7 +29,7 @@ import gzip
 import io
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -129,14 +129,15 @@ class Field:
     map: dict[str, str] | None = None
     default: str | None = None
     pattern: re.Pattern | None = None  # ``extract``: keep the first group of a regex
+    fallback: Field | None = None  # used when this one gives no value
+    all: bool = False  # every non-empty value of a repeated column: one record each
 
     @property
     def columns(self) -> list[str]:
-        if self.column:
-            return [self.column]
+        own = [self.column] if self.column else []
         if self.template:
-            return re.findall(r"{([^{}]+)}", self.template)
-        return []
+            own = re.findall(r"{([^{}]+)}", self.template)
+        return own + (self.fallback.columns if self.fallback else [])
 
 
 @dataclass
@@ -235,6 +236,59 @@ def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
     return m
 
 
+FIELD_SETTINGS = {
+    "column",
+    "value",
+    "template",
+    "home",
+    "map",
+    "default",
+    "extract",
+    "fallback",
+    "all",
+}
+
+
+def _field(where: str, fname: str, kind: str, raw: Any) -> Field:
+    f = Field(fname, kind)
+    if isinstance(raw, str):
+        f.column = raw
+        return f
+    if isinstance(raw, bool | int | float):
+        f.value = str(raw).lower()
+        return f
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: expected a column name or a table")
+    extra = set(raw) - FIELD_SETTINGS
+    if extra:
+        raise MappingError(f"{where}: unknown settings {', '.join(sorted(extra))}")
+    f.column = raw.get("column")
+    f.value = None if raw.get("value") is None else str(raw["value"])
+    f.template = raw.get("template")
+    f.home = bool(raw.get("home", False))
+    f.map = {str(k): str(v) for k, v in raw.get("map", {}).items()} or None
+    f.default = None if raw.get("default") is None else str(raw["default"])
+    f.all = bool(raw.get("all", False))
+    if raw.get("extract"):
+        try:
+            f.pattern = re.compile(raw["extract"])
+        except re.error as exc:
+            raise MappingError(f"{where}: bad extract pattern: {exc}") from None
+    if raw.get("fallback") is not None:
+        f.fallback = _field(f"{where} fallback", fname, kind, raw["fallback"])
+    given = [x for x in (f.column, f.value, f.template, f.home or None) if x]
+    if len(given) != 1:
+        raise MappingError(f"{where}: give exactly one of column, value, template, home")
+    if f.all and not f.column:
+        raise MappingError(f"{where}: all = true needs a column")
+    if f.kind in ENUMS:
+        allowed = ENUMS[f.kind]
+        for v in [f.value, f.default, *(f.map or {}).values()]:
+            if v is not None and v not in allowed:
+                raise MappingError(f"{where}: {v!r} is not one of {', '.join(allowed)}")
+    return f
+
+
 def _block(name: str, kind: str, index: int, spec: dict[str, Any]) -> Block:
     where = f"{name}: [{kind}]" + (f" #{index + 1}" if index else "")
     fields: dict[str, Field] = {}
@@ -246,44 +300,7 @@ def _block(name: str, kind: str, index: int, spec: dict[str, Any]) -> Block:
             raise MappingError(
                 f"{where}: unknown field {fname!r} (fields: {', '.join(BLOCKS[kind])})"
             )
-        f = Field(fname, BLOCKS[kind][fname])
-        if isinstance(raw, str):
-            f.column = raw
-        elif isinstance(raw, bool | int | float):
-            f.value = str(raw).lower()
-        elif isinstance(raw, dict):
-            extra = set(raw) - {"column", "value", "template", "home", "map", "default", "extract"}
-            if extra:
-                raise MappingError(f"{where} {fname}: unknown settings {', '.join(sorted(extra))}")
-            f.column = raw.get("column")
-            f.value = None if raw.get("value") is None else str(raw["value"])
-            f.template = raw.get("template")
-            f.home = bool(raw.get("home", False))
-            f.map = {str(k): str(v) for k, v in raw.get("map", {}).items()} or None
-            f.default = None if raw.get("default") is None else str(raw["default"])
-            if raw.get("extract"):
-                try:
-                    f.pattern = re.compile(raw["extract"])
-                except re.error as exc:
-                    raise MappingError(f"{where} {fname}: bad extract pattern: {exc}") from None
-            if (
-                sum(
-                    x is not None and x is not False
-                    for x in (f.column, f.value, f.template, f.home or None)
-                )
-                != 1
-            ):
-                raise MappingError(
-                    f"{where} {fname}: give exactly one of column, value, template, home"
-                )
-        else:
-            raise MappingError(f"{where} {fname}: expected a column name or a table")
-        if f.kind in ENUMS:
-            allowed = ENUMS[f.kind]
-            for v in [f.value, f.default, *(f.map or {}).values()]:
-                if v is not None and v not in allowed:
-                    raise MappingError(f"{where} {fname}: {v!r} is not one of {', '.join(allowed)}")
-        fields[fname] = f
+        fields[fname] = _field(f"{where} {fname}", fname, BLOCKS[kind][fname], raw)
     missing = [r for r in REQUIRED[kind] if r not in fields]
     if missing:
         raise MappingError(f"{where}: required field(s) not mapped: {', '.join(missing)}")
@@ -382,7 +399,12 @@ class Reader:
                 self.engine.error(self.file, 1, None, None, self._decode_message())
                 return
             header = [h.strip().lstrip("\ufeff") for h in header]
-            index = {h: i for i, h in enumerate(header) if h}
+            index = {}
+            self.repeated: dict[str, list[int]] = {}
+            for i, h in enumerate(header):
+                if h:
+                    index.setdefault(h, i)  # a repeated column: the first one, unless all = true
+                    self.repeated.setdefault(h, []).append(i)
             needed = {c for b in self.m.blocks for f in b.fields.values() for c in f.columns}
             missing = sorted(needed - set(index))
             for c in missing:
@@ -424,6 +446,20 @@ class Reader:
     # --- one row ---------------------------------------------------------------------------
 
     def _value(self, f: Field, values: list[str], index: dict[str, int]) -> str | None:
+        v = self._own_value(f, values, index)
+        if (v is None or v == "") and f.fallback is not None:
+            return self._value(f.fallback, values, index)
+        return v
+
+    def _all_values(self, f: Field, values: list[str]) -> list[str]:
+        out = []
+        for i in self.repeated.get(f.column or "", []):
+            v = values[i].strip() if i < len(values) else ""
+            if v and v not in self.m.missing and v not in out:
+                out.append(f.map.get(v, v) if f.map else v)
+        return out
+
+    def _own_value(self, f: Field, values: list[str], index: dict[str, int]) -> str | None:
         if f.value is not None:
             return f.value
         if f.home:
@@ -467,11 +503,11 @@ class Reader:
         staged: list[tuple[str, tuple]] = []
         problems: list[tuple[str, str | None, str]] = []
         record: str | None = None
-        for block in self.m.blocks:
+        for block, expanded in self._expand(values):
             out: dict[str, Any] = {}
             skip = False
             for name, f in block.fields.items():
-                v = self._value(f, values, index)
+                v = expanded[name] if name in expanded else self._value(f, values, index)
                 if v is None or v == "":
                     out[name] = None
                     continue
@@ -535,6 +571,17 @@ class Reader:
                     self.counts["skipped_same"] += 1
                     continue
             self.engine.add(_ENTITY[kind], row)
+
+    def _expand(self, values: list[str]) -> Iterator[tuple[Block, dict[str, str]]]:
+        """Each block once, or once per value of its ``all = true`` field."""
+        for block in self.m.blocks:
+            many = [(n, f) for n, f in block.fields.items() if f.all]
+            if not many:
+                yield block, {}
+                continue
+            name, f = many[0]
+            for v in self._all_values(f, values):
+                yield block, {name: v}
 
     def _hist(self, kind: str) -> bool:
         return any(b.history for b in self.m.blocks if b.kind == kind) or not self.m.event_log

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Organization, Person, Team, TeamMembership
@@ -277,3 +278,68 @@ def test_servicenow_preset_on_the_real_log() -> None:
     assert CustomerRelation.objects.filter(person__key="Caller 2403", is_customer=True).exists()
     again = mapping.import_mapped(SERVICENOW, mapping.load("servicenow"))
     assert not again.changed
+
+
+JIRA = Path(__file__).parent / "data" / "jira_export.csv"
+
+
+def test_jira_preset_reads_the_documented_export(home) -> None:
+    report = mapping.import_mapped(JIRA, mapping.load("jira"))
+    assert report.counts["requests"]["created"] == 4
+    r = {x.key: x for x in Request.objects.select_related("team", "service", "requester")}
+    assert (r["ITSD-101"].status, str(r["ITSD-101"].opened), str(r["ITSD-101"].closed)) == (
+        "fulfilled",
+        "2026-03-03",
+        "2026-03-05",
+    )
+    assert r["ITSD-102"].status == "in_progress"  # no resolution: the status decides
+    assert r["ITSD-102"].title == 'VPN drops, "again"'
+    assert r["ITSD-103"].status == "declined"  # Won't Do
+    assert r["DATA-7"].status == "in_progress"  # "Unresolved" means no resolution
+    assert r["ITSD-101"].team.key == "ITSD" and r["ITSD-101"].team.name == "IT Service Desk"
+    assert r["ITSD-102"].service.key == "Network"  # the first of the repeated Component/s
+    # JSM organizations make external people; everyone else belongs to the home organization
+    assert Person.objects.get(key="jon.west").organization.key == "Globex"
+    assert Person.objects.get(key="maria.lopez").organization.is_home
+    # approvers decide, request participants specify (every repeated column)
+    roles = set(Involvement.objects.values_list("person__key", "role"))
+    assert roles == {("cfo.kim", "decides"), ("ana.park", "specifies"), ("lee.chen", "specifies")}
+    assert set(TeamMembership.objects.values_list("person__key", flat=True)) == {
+        "alex.agent",
+        "bea.agent",
+        "carl.dev",
+    }
+    kinds = dict(
+        CustomerRelation.objects.filter(team__key="ITSD", is_customer=True).values_list(
+            "person__key", "kind"
+        )
+    )
+    assert kinds == {
+        "maria.lopez": "internal",
+        "jon.west": "external_nonpaying",
+        "cfo.kim": "internal",
+        "ana.park": "external_nonpaying",
+        "lee.chen": "external_nonpaying",
+    }
+    assert not mapping.import_mapped(JIRA, mapping.load("jira")).changed
+
+
+BPI = DATA / "bpi2014" / "Detail_Incident.csv.gz"
+
+
+@pytest.mark.skipif(not BPI.exists(), reason=f"real data not found at {BPI}")
+def test_bpi2014_mapping_builds_the_value_chain_from_real_cis() -> None:
+    from clientmap.catalog.models import Consumption, Service
+
+    report = mapping.import_mapped(BPI, mapping.load("bpi2014"))
+    assert report.skipped_same > 30_000  # most incidents are caused where they show
+    edges = Consumption.objects.count()
+    assert 2_500 < edges < 3_200  # the publisher's "about 2,800 real dependency edges"
+    assert report.counts["consumes"]["created"] == edges
+    # every edge joins two configuration items, each owned by a service component (WBS…)
+    edge = Consumption.objects.select_related("consumer_service__team", "provider__team").first()
+    assert edge.consumer_service.team.key.startswith("WBS")
+    assert edge.provider.team.key.startswith("WBS")
+    assert Service.objects.filter(key="SUB000508").exists()
+    assert not Consumption.objects.filter(consumer_service=F("provider")).exists()
+    assert not mapping.import_mapped(BPI, mapping.load("bpi2014")).changed
