@@ -10,11 +10,12 @@ class ValuechainConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from clientmap.catalog.models import Consumption, Service
+        from clientmap.customers.models import RecomputeState
         from clientmap.directory.models import Organization, Team, Unit
         from clientmap.valuechain import rules
 
         # The cached graph is dropped whenever a row it is made of changes in this process.
-        for model in (Consumption, Service, Unit, Organization, Team):
+        for model in (Consumption, Service, Unit, Organization, Team, RecomputeState):
             post_save.connect(rules.invalidate, sender=model, dispatch_uid=f"vc-{model.__name__}-s")
             post_delete.connect(
                 rules.invalidate, sender=model, dispatch_uid=f"vc-{model.__name__}-d"

@@ -37,8 +37,9 @@ reached unit or organization are not counted: relying on a service does not make
 
 The graph is loaded once, set-based (a handful of ``values_list`` queries), and cached per
 process under a cheap fingerprint (row counts and maximum ids of the tables it reads, plus the
-time the customer relations were last rebuilt); saves and deletes in this process drop the cache
-at once, and it never lives longer than ``CACHE_SECONDS``. Cycles never hang anything: breadth
+time the customer relations were last rebuilt), compared at most every ``CHECK_SECONDS``; saves
+and deletes in this process (and every rebuild of the customer relations) drop the cache at
+once, and it never lives longer than ``CACHE_SECONDS``. Cycles never hang anything: breadth
 first search marks what it has seen, and the all-teams reach works on the condensation (strongly
 connected components) of the graph.
 """
@@ -57,7 +58,8 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 SERVICE, UNIT, ORGANIZATION, TEAM = 0, 1, 2, 3
 TYPE_NAMES = ("service", "unit", "organization", "team")
 
-CACHE_SECONDS = 120.0
+CACHE_SECONDS = 120.0  # a loaded graph is rebuilt at least this often
+CHECK_SECONDS = 2.0  # the fingerprint is compared at most this often
 
 
 def _pairs(rows: list[tuple[int, int]]) -> np.ndarray:
@@ -505,7 +507,7 @@ class ValueGraph:
 
 # --- loading from the database, with a cache ---------------------------------------------------
 
-_cache: dict[str, tuple[tuple, ValueGraph]] = {}
+_cache: dict[str, tuple[tuple, ValueGraph, float]] = {}
 _cache_lock = threading.Lock()
 _generation = 0
 
@@ -579,23 +581,26 @@ def load_graph(*, refresh: bool = False, current: bool = True) -> ValueGraph:
     """The value chain graph of the current database, loaded once and cached.
 
     With ``current`` the customer relations are first brought up to date (``ensure_current``),
-    since paying organizations come from them.
+    since paying organizations come from them. The fingerprint is checked at most every
+    ``CHECK_SECONDS`` (saves and deletes in this process invalidate at once).
     """
     if current:
         from clientmap.customers import rules as customer_rules
 
         customer_rules.ensure_current()
-    key = fingerprint()
+    now = time.monotonic()
     with _cache_lock:
         hit = _cache.get("graph")
-    if (
-        hit is not None
-        and not refresh
-        and hit[0] == key
-        and time.monotonic() - hit[1].loaded_at < CACHE_SECONDS
-    ):
-        return hit[1]
+    if hit is not None and not refresh and now - hit[1].loaded_at < CACHE_SECONDS:
+        key, graph, checked = hit
+        if now - checked < CHECK_SECONDS:
+            return graph
+        if fingerprint() == key:
+            with _cache_lock:
+                _cache["graph"] = (key, graph, now)
+            return graph
+    key = fingerprint()
     graph = ValueGraph.build(load_data())
     with _cache_lock:
-        _cache["graph"] = (key, graph)
+        _cache["graph"] = (key, graph, time.monotonic())
     return graph
