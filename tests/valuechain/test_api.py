@@ -66,3 +66,18 @@ def test_rank_alerts_by_post(chain, staff_client):
 
 def test_anonymous_is_refused(chain, client):
     assert client.get(f"{BASE}/cycles").status_code in (302, 401, 403)
+
+
+def test_openapi_documents_the_value_chain(staff_client):
+    r = staff_client.get("/api/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    for p in (
+        "/api/valuechain/teams/{key}/reach",
+        "/api/valuechain/services/{key}/impact",
+        "/api/valuechain/teams/{key}/lens",
+        "/api/valuechain/cycles",
+        "/api/valuechain/teams-without-paying-customers",
+        "/api/valuechain/alerts/rank",
+    ):
+        assert p in paths
