@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "clientmap.core.middleware.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -187,9 +187,24 @@ if env_flag("CLIENTMAP_HTTPS"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Import progress lives in the cache: per process by default; set CLIENTMAP_REDIS_URL (e.g.
+# redis://127.0.0.1:6379/1) when ``clientmap worker`` runs imports in another process.
+if os.environ.get("CLIENTMAP_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CLIENTMAP_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 CLIENTMAP = {
     # C1: a relation is active while it has evidence inside this many days.
     "ACTIVE_WINDOW_DAYS": int(os.environ.get("CLIENTMAP_ACTIVE_WINDOW_DAYS", "365")),
+    # "thread": uploads are imported by a thread of the web process (one process, SQLite);
+    # "worker": by ``clientmap worker`` processes (several web workers, PostgreSQL).
+    "IMPORT_RUNNER": os.environ.get("CLIENTMAP_IMPORT_RUNNER", "thread"),
 }
 
 LOGGING = {

@@ -361,11 +361,12 @@ class Reader:
         engine: Engine,
         *,
         on_progress: Callable[[Progress], None] | None = None,
+        display_name: str | None = None,
     ):
         self.path = path
         self.m = mapping
         self.engine = engine
-        self.file = path.name
+        self.file = display_name or path.name
         self.on_progress = on_progress
         self.home_key = self._home_key()
         self.rejected_lines: dict[int, str] = {}
@@ -729,6 +730,7 @@ def import_mapped(
     rejects: Path | str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     on_step: Callable[[str], None] | None = None,
+    display_name: str | None = None,
 ) -> MappedReport:
     """Import one foreign file through ``mapping`` in one transaction.
 
@@ -749,7 +751,9 @@ def import_mapped(
                 skip_missing={"requests": skip} if skip else None,
                 progress=on_step,
             )
-            reader = Reader(path, mapping, engine, on_progress=on_progress)
+            reader = Reader(
+                path, mapping, engine, on_progress=on_progress, display_name=display_name
+            )
             reader.run()
             result = engine.run()
             for name, c in result.counts.items():
@@ -759,7 +763,9 @@ def import_mapped(
             report.rejected = len(result.rejected)
             report.skipped = dict(result.skipped)
             if result.rejected:
-                report.rejects_file = str(_write_rejects(path, mapping, result.rejected, rejects))
+                report.rejects_file = str(
+                    _write_rejects(path, mapping, result.rejected, rejects, reader.file)
+                )
             if check:
                 raise _Rollback
             if report.changed:
@@ -769,13 +775,15 @@ def import_mapped(
     return report
 
 
-def _write_rejects(path: Path, mapping: Mapping, rejected: list, target: Path | str | None) -> Path:
+def _write_rejects(
+    path: Path, mapping: Mapping, rejected: list, target: Path | str | None, name: str = ""
+) -> Path:
     """The rejected rows as they were in the file, with line and reason in front."""
     out = Path(target) if target else path.with_name(path.name.split(".")[0] + ".rejects.csv")
     reasons: dict[int, list[str]] = {}
     other: list[RowError] = []
     for err, _row in rejected:
-        if err.file == path.name and err.line:
+        if err.file in (path.name, name) and err.line:
             reasons.setdefault(err.line, []).append(
                 f"{err.column}: {err.message}" + (f" ({err.value})" if err.value else "")
             )

@@ -1,0 +1,14 @@
+"""Login is required everywhere, except where a view says otherwise and on the JSON API,
+which authenticates each request itself (session with CSRF, or HTTP Basic) and answers 401
+instead of redirecting to a login page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+
+
+class LoginRequired(LoginRequiredMiddleware):
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
