@@ -44,6 +44,7 @@ from clientmap.catalog.models import Service
 from clientmap.customers import rules
 from clientmap.directory.models import Organization
 from clientmap.engagements.models import Involvement, Request
+from clientmap.imports import checks
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
 
@@ -696,6 +697,7 @@ class MappedReport:
     relations: int | None = None
     checked_only: bool = False
     seconds: float = 0.0
+    cycles: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -711,6 +713,7 @@ class MappedReport:
             "rejects_file": self.rejects_file,
             "relations": self.relations,
             "check": self.checked_only,
+            "cycles": self.cycles,
         }
 
 
@@ -762,6 +765,7 @@ def import_mapped(
             report.skipped_same = reader.counts["skipped_same"]
             report.rejected = len(result.rejected)
             report.skipped = dict(result.skipped)
+            report.cycles = checks.cycles_if_graph_changed(report.counts)
             if result.rejected:
                 report.rejects_file = str(
                     _write_rejects(path, mapping, result.rejected, rejects, reader.file)

@@ -26,6 +26,7 @@ from clientmap.catalog.models import Consumption, Service
 from clientmap.customers import rules
 from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
 from clientmap.engagements.models import Involvement, Request
+from clientmap.imports import checks
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
 
@@ -194,6 +195,7 @@ class Report:
     checked_only: bool = False
     rejected: int = 0
     rejects: list = field(default_factory=list)
+    cycles: list = field(default_factory=list)
 
     def add(self, name: str, created: int, updated: int, unchanged: int) -> None:
         self.counts[name] = {"created": created, "updated": updated, "unchanged": unchanged}
@@ -208,6 +210,7 @@ class Report:
             "relations": self.relations,
             "check": self.checked_only,
             "rejected": self.rejected,
+            "cycles": self.cycles,
         }
 
 
@@ -465,6 +468,7 @@ def import_workbook(
                 report.counts[NAMES.get(name, name)] = c.as_dict()
             report.rejected = len(result.rejected)
             report.rejects = result.rejected
+            report.cycles = checks.cycles_if_graph_changed(report.counts)
             if check:
                 raise _Rollback
             if report.changed:

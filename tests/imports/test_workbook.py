@@ -232,3 +232,14 @@ def test_demo_is_idempotent() -> None:
     assert users == []
     assert not report.changed
     assert snapshot() == before
+
+
+def test_cycles_are_reported_not_refused(tmp_path: Path) -> None:
+    (tmp_path / "organizations.csv").write_text("key,name,home\nus,Us,yes\n", encoding="utf-8")
+    (tmp_path / "services.csv").write_text(
+        "key,name,team\na,A,\nb,B,\nc,C,\nlone,Lone,\n", encoding="utf-8"
+    )
+    (tmp_path / "consumes.csv").write_text("consumer,provider\na,b\nb,c\nc,a\n", encoding="utf-8")
+    report = workbook.import_workbook(tmp_path)
+    assert [c["services"] for c in report.cycles] == [["a", "b", "c"]]
+    assert Consumption.objects.count() == 3

@@ -76,6 +76,13 @@ class Command(BaseCommand):
             )
         for what, n in getattr(report, "skipped", {}).items():
             self.stdout.write(_("Skipped %(n)d %(what)s.") % {"n": n, "what": what})
+        for cycle in getattr(report, "cycles", []):
+            self.stdout.write(
+                self.style.WARNING(
+                    _("Cycle in the value chain: %(services)s")
+                    % {"services": " → ".join(cycle["services"])}
+                )
+            )
         if report.rejected:
             self.stdout.write(
                 self.style.WARNING(
