@@ -29,14 +29,22 @@ def secondary_indexes(table: str) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def loading(table: str, incoming: int, existing: int, threshold: int = 50_000) -> Iterator[None]:
+def loading(
+    table: str,
+    incoming: int,
+    existing: int,
+    threshold: int = 50_000,
+    *,
+    only_if_empty: bool = False,
+) -> Iterator[None]:
     """Drop the table's secondary indexes around a large load, and build them again after.
 
     Sorting once to build an index beats updating it row by row when the load is large
-    compared with what is there. Unique indexes stay: they enforce keys. Inside a transaction
-    this is atomic on both databases.
+    compared with what is there (at most a quarter of it). Unique indexes stay: they enforce
+    keys. ``only_if_empty`` for loads whose statements need the indexes to find existing rows.
+    Inside a transaction this is atomic on both databases.
     """
-    if incoming < threshold or incoming < existing:
+    if incoming < threshold or existing * 4 > incoming or (only_if_empty and existing):
         yield
         return
     indexes = secondary_indexes(table)

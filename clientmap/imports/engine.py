@@ -604,7 +604,7 @@ class Engine:
         )
         total = self._sql("SELECT COUNT(*) FROM stg_involvements")[0][0]
         before = self._sql("SELECT COUNT(*) FROM engagements_involvement")[0][0]
-        with bulk.loading("engagements_involvement", total, before):
+        with bulk.loading("engagements_involvement", total, before, only_if_empty=True):
             created, updated = self._write_involvements(src, match)
         self.result.counts["involvements"] = Counts(created, updated, total - created - updated)
 
