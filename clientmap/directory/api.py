@@ -1,3 +1,170 @@
-from ninja import Router
+"""Directory API: read access to organizations, units, people and teams (by key)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from clientmap.catalog.models import Service
+from clientmap.directory.models import Organization, Person, Team, Unit
 
 router = Router(tags=["directory"])
+
+
+class OrganizationOut(Schema):
+    key: str
+    name: str
+    home: bool = Field(description="the user's own organization")
+
+
+class UnitOut(Schema):
+    key: str
+    name: str
+    organization: str = Field(description="organization key")
+    parent: str | None = Field(None, description="parent unit key")
+
+
+class PersonOut(Schema):
+    key: str
+    name: str
+    email: str
+    organization: str
+    unit: str | None = None
+    manager: str | None = None
+    language: str = ""
+
+
+class ServiceRef(Schema):
+    key: str
+    name: str
+    status: str
+
+
+class TeamOut(Schema):
+    key: str
+    name: str
+    unit: str | None = None
+
+
+class TeamDetail(TeamOut):
+    members: list[PersonOut]
+    services: list[ServiceRef]
+
+
+def _org(o: Organization) -> dict:
+    return {"key": o.key, "name": o.name, "home": o.is_home}
+
+
+def _unit(u: Unit) -> dict:
+    return {
+        "key": u.key,
+        "name": u.name,
+        "organization": u.organization.key,
+        "parent": u.parent.key if u.parent_id else None,
+    }
+
+
+def _person(p: Person) -> dict:
+    return {
+        "key": p.key,
+        "name": p.name,
+        "email": p.email,
+        "organization": p.organization.key,
+        "unit": p.unit.key if p.unit_id else None,
+        "manager": p.manager.key if p.manager_id else None,
+        "language": p.language,
+    }
+
+
+def _team(t: Team) -> dict:
+    return {"key": t.key, "name": t.name, "unit": t.unit.key if t.unit_id else None}
+
+
+@router.get("/organizations", response=list[OrganizationOut], summary="Organizations")
+@paginate(LimitOffsetPagination)
+def organizations(request, q: str = ""):
+    qs = Organization.objects.order_by("key")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q))
+    return _LazyList(qs, _org)
+
+
+@router.get("/organizations/{key}", response=OrganizationOut, summary="One organization")
+def organization(request, key: str):
+    return _org(get_object_or_404(Organization, key=key))
+
+
+@router.get("/units", response=list[UnitOut], summary="Units")
+@paginate(LimitOffsetPagination)
+def units(request, organization: str = ""):
+    qs = Unit.objects.select_related("organization", "parent").order_by("key")
+    if organization:
+        qs = qs.filter(organization__key=organization)
+    return _LazyList(qs, _unit)
+
+
+@router.get("/units/{key}", response=UnitOut, summary="One unit")
+def unit(request, key: str):
+    return _unit(get_object_or_404(Unit.objects.select_related("organization", "parent"), key=key))
+
+
+def _people_qs():
+    return Person.objects.select_related("organization", "unit", "manager").order_by("key")
+
+
+class _LazyList:
+    """A queryset that paginates in SQL and serialises only the page."""
+
+    def __init__(self, qs, fn):
+        self.qs, self.fn = qs, fn
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, item):
+        return [self.fn(x) for x in self.qs[item]]
+
+
+@router.get("/people", response=list[PersonOut], summary="People")
+@paginate(LimitOffsetPagination)
+def people(request, q: str = "", organization: str = "", unit: str = ""):
+    qs = _people_qs()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q) | Q(email__icontains=q))
+    if organization:
+        qs = qs.filter(organization__key=organization)
+    if unit:
+        qs = qs.filter(unit__key=unit)
+    return _LazyList(qs, _person)
+
+
+@router.get("/people/{key}", response=PersonOut, summary="One person")
+def person(request, key: str):
+    return _person(get_object_or_404(_people_qs(), key=key))
+
+
+@router.get("/teams", response=list[TeamOut], summary="Teams")
+@paginate(LimitOffsetPagination)
+def teams(request, q: str = ""):
+    qs = Team.objects.select_related("unit").order_by("key")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q))
+    return _LazyList(qs, _team)
+
+
+@router.get("/teams/{key}", response=TeamDetail, summary="One team, its members and services")
+def team(request, key: str):
+    t = get_object_or_404(Team.objects.select_related("unit"), key=key)
+    return {
+        **_team(t),
+        "members": [_person(p) for p in _people_qs().filter(teams=t)],
+        "services": [
+            {"key": s.key, "name": s.name, "status": s.status}
+            for s in Service.objects.filter(team=t).order_by("key")
+        ],
+    }

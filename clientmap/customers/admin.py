@@ -1,0 +1,39 @@
+"""Derived data: visible in the admin, never edited there (it is rebuilt from its inputs)."""
+
+from django.contrib import admin
+
+from clientmap.customers.models import CustomerRelation, RecomputeState
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CustomerRelation)
+class CustomerRelationAdmin(ReadOnly):
+    list_display = [
+        "person",
+        "team",
+        "is_customer",
+        "kind",
+        "basis",
+        "active",
+        "first_evidence",
+        "last_evidence",
+    ]
+    list_filter = ["is_customer", "kind", "active", "basis_r", "basis_d", "basis_s", "basis_i"]
+    search_fields = ["person__key", "person__name", "team__key", "team__name"]
+    list_select_related = ["person", "team"]
+    show_full_result_count = False
+
+
+@admin.register(RecomputeState)
+class RecomputeStateAdmin(ReadOnly):
+    list_display = ["as_of", "window_days", "relations", "seconds", "computed_at"]
