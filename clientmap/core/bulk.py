@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+THRESHOLD = 50_000  # rows: below this, updating indexes row by row is cheap enough
+
 
 def secondary_indexes(table: str) -> list[tuple[str, str]]:
     """(name, CREATE statement) of the table's non-unique indexes."""
@@ -44,14 +46,26 @@ def loading(
     keys. ``only_if_empty`` for loads whose statements need the indexes to find existing rows.
     Inside a transaction this is atomic on both databases.
     """
+    threshold = THRESHOLD if threshold is None else threshold
     if incoming < threshold or existing * 4 > incoming or (only_if_empty and existing):
         yield
         return
     indexes = secondary_indexes(table)
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if pg:
+            # PostgreSQL refuses to change the indexes of a table with pending deferred
+            # foreign-key checks: run those checks now (they would run at commit anyway).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
+        if pg:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
     with connection.cursor() as cursor:
+        if pg:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _, sql in indexes:
             cursor.execute(sql)
+        if pg:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")

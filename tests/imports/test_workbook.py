@@ -243,3 +243,20 @@ def test_cycles_are_reported_not_refused(tmp_path: Path) -> None:
     report = workbook.import_workbook(tmp_path)
     assert [c["services"] for c in report.cycles] == [["a", "b", "c"]]
     assert Consumption.objects.count() == 3
+
+
+def test_large_load_path_rebuilds_indexes(book: Path, monkeypatch) -> None:
+    """The bulk path (indexes dropped and rebuilt around a large load) gives the same result."""
+    from clientmap.core import bulk
+
+    monkeypatch.setattr(bulk, "THRESHOLD", 1)
+    before = {
+        t: sorted(n for n, _ in bulk.secondary_indexes(t))
+        for t in ("engagements_request", "engagements_involvement", "customers_customerrelation")
+    }
+    report = workbook.import_workbook(book)
+    assert report.counts["requests"]["created"] == len(demo.REQUESTS)
+    after = {t: sorted(n for n, _ in bulk.secondary_indexes(t)) for t in before}
+    assert after == before and all(after.values())
+    rel = CustomerRelation.objects.get(team__key="t-sales", person__key="nsa-appdir")
+    assert (rel.kind, rel.basis) == ("external_paying", "RD")
