@@ -19,6 +19,6 @@ def cycles_if_graph_changed(counts: dict[str, dict[str, int]]) -> list[dict]:
     from clientmap.valuechain import selectors
 
     try:
-        return selectors.cycles(graph_rules.load_graph(refresh=True))
+        return selectors.cycles(graph_rules.load_graph(refresh=True, current=False))
     finally:
         graph_rules.invalidate()  # the graph cached here may be rolled back (check mode)

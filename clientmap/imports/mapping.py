@@ -765,15 +765,15 @@ def import_mapped(
             report.skipped_same = reader.counts["skipped_same"]
             report.rejected = len(result.rejected)
             report.skipped = dict(result.skipped)
-            report.cycles = checks.cycles_if_graph_changed(report.counts)
             if result.rejected:
                 report.rejects_file = str(
                     _write_rejects(path, mapping, result.rejected, rejects, reader.file)
                 )
+            if report.changed and not check:
+                report.relations = rules.recompute()
+            report.cycles = checks.cycles_if_graph_changed(report.counts)
             if check:
                 raise _Rollback
-            if report.changed:
-                report.relations = rules.recompute()
     except _Rollback:
         pass
     return report

@@ -468,11 +468,11 @@ def import_workbook(
                 report.counts[NAMES.get(name, name)] = c.as_dict()
             report.rejected = len(result.rejected)
             report.rejects = result.rejected
+            if report.changed and not check:
+                report.relations = rules.recompute()
             report.cycles = checks.cycles_if_graph_changed(report.counts)
             if check:
                 raise _Rollback
-            if report.changed:
-                report.relations = rules.recompute()
     except _Rollback:
         pass
     except WorkbookError:
