@@ -72,6 +72,7 @@ class Sheet:
     errors: list[RowError]
     header: list[str] = field(default_factory=list)
     _memo: dict = field(default_factory=dict)
+    on_bytes: Callable[[int], None] | None = None  # progress: bytes read since the last call
 
     @property
     def name(self) -> str:
@@ -89,8 +90,11 @@ class Sheet:
 
     def tuples(self) -> Iterator[tuple[int, list[str]]]:
         """(line, values in ``self.columns`` order), streamed: the file is never held whole."""
-        fh = open(self.path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        from clientmap.imports.mapping import open_text
+
+        fh, counter = open_text(self.path, "utf-8-sig")
         reader = csv.reader(fh)
+        reported = 0
         with fh:
             try:
                 header = next(reader)
@@ -125,6 +129,9 @@ class Sheet:
                             self.error(line, self.columns[i], None, "a value is required")
                     else:
                         yield line, row
+                        if self.on_bytes and line % 20000 == 0:
+                            self.on_bytes(counter.done - reported)
+                            reported = counter.done
                         continue
                     if any(row):
                         yield line, row
@@ -132,6 +139,8 @@ class Sheet:
                 self.error(_bad_line(self.path), None, None, NOT_UTF8)
             except csv.Error as exc:
                 self.error(reader.line_num, None, None, f"malformed CSV: {exc}")
+        if self.on_bytes:
+            self.on_bytes(self.path.stat().st_size - reported)
 
     # value parsers: they report and return None on bad input; results are memoised because
     # the same dates and codes repeat across a million rows.
@@ -287,7 +296,9 @@ def _n(value: str) -> str | None:
     return value or None
 
 
-def _stage(folder: Path, engine: Engine, files: list[str]) -> None:
+def _stage(
+    folder: Path, engine: Engine, files: list[str], on_bytes: Callable[[int], None] | None = None
+) -> None:
     """Read every file, check its values, and stage its rows."""
     languages = [code for code, _ in settings.LANGUAGES]
     errors = engine.errors
@@ -298,7 +309,7 @@ def _stage(folder: Path, engine: Engine, files: list[str]) -> None:
             return None
         files.append(name)
         cols, req = FILES[name]
-        return Sheet(path, cols, req, errors)
+        return Sheet(path, cols, req, errors, on_bytes=on_bytes)
 
     def dates(s: Sheet, line: int, r: dict, cols: list[str]) -> list[str | None]:
         out = []
@@ -427,8 +438,12 @@ def import_workbook(
     check: bool = False,
     skip_invalid: bool = False,
     progress: Callable[[str], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Report:
     """Import a workbook folder in one transaction (or, with ``check``, only report).
+
+    ``on_bytes`` is told how many bytes were read (for a progress bar with an ETA), ``progress``
+    which step of the writing has started.
 
     Raises :class:`WorkbookError` listing the problems; the database is then unchanged.
     """
@@ -460,7 +475,7 @@ def import_workbook(
         with transaction.atomic(), rules.deferred_recompute():
             engine = Engine(skip_invalid=skip_invalid, progress=progress)
             try:
-                _stage(folder, engine, files)
+                _stage(folder, engine, files, on_bytes)
                 result = engine.run(extra)
             except ImportFailed as exc:
                 raise WorkbookError(exc.errors) from None

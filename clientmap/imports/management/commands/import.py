@@ -122,16 +122,24 @@ class Command(BaseCommand):
         )
 
     def _workbook(self, path: Path, opts: dict):
-        bar = self._bar(opts, _("writing"), len(workbook.FILES), "step")
+        total = sum(p.stat().st_size for p in path.glob("*.csv"))
+        bar = self._bar(opts, path.name, total, "B")
+
+        def read(n: int) -> None:
+            if bar:
+                bar.update(n)
 
         def step(name: str) -> None:
             if bar:
-                bar.set_postfix_str(name)
-                bar.update(1)
+                bar.set_postfix_str(_("writing %(name)s") % {"name": name})
 
         try:
             return workbook.import_workbook(
-                path, check=opts["check"], skip_invalid=opts["skip_invalid"], progress=step
+                path,
+                check=opts["check"],
+                skip_invalid=opts["skip_invalid"],
+                progress=step,
+                on_bytes=read,
             )
         except workbook.WorkbookError as exc:
             self._fail(exc.errors, opts)
