@@ -76,12 +76,21 @@ class Command(BaseCommand):
             )
         for what, n in getattr(report, "skipped", {}).items():
             self.stdout.write(_("Skipped %(n)d %(what)s.") % {"n": n, "what": what})
-        for cycle in getattr(report, "cycles", []):
+        cycles = getattr(report, "cycles", [])
+        for cycle in cycles[:10]:
+            services = cycle["services"]
+            shown = ", ".join(services[:12]) + (
+                _(" and %(n)d more") % {"n": len(services) - 12} if len(services) > 12 else ""
+            )
             self.stdout.write(
                 self.style.WARNING(
-                    _("Cycle in the value chain: %(services)s")
-                    % {"services": " → ".join(cycle["services"])}
+                    _("Cycle in the value chain among %(n)d services: %(services)s")
+                    % {"n": len(services), "services": shown}
                 )
+            )
+        if len(cycles) > 10:
+            self.stdout.write(
+                self.style.WARNING(_("… and %(n)d more cycles.") % {"n": len(cycles) - 10})
             )
         if report.rejected:
             self.stdout.write(
