@@ -14,7 +14,8 @@ then, each step in its own process so that its peak memory is its own:
 
 and prints a table with the ratio of import to baseline. ``--database-url`` runs steps 2–5 on
 PostgreSQL (a scratch database: it is emptied). Results go to bench/results/bench-<db>-<N>.json.
-Other areas add sections with ``--with graph`` (bench/graph.py).
+Other areas add sections: ``--with graph`` (bench/graph.py, the value chain against networkx),
+``--with voice`` (bench/voice.py, wishes and votes).
 """
 
 from __future__ import annotations
@@ -56,7 +57,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="", help="PostgreSQL scratch database URL")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--with", dest="sections", action="append", default=[], help="graph")
+    parser.add_argument(
+        "--with",
+        dest="sections",
+        action="append",
+        default=[],
+        choices=["graph", "voice"],
+        help="also run another area's benchmark (graph: value chain vs networkx; voice: wishes)",
+    )
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="clientmap-bench-"))
@@ -91,10 +99,16 @@ def main(argv: list[str] | None = None) -> dict:
         sn_env = dict(env, CLIENTMAP_DATA_DIR=str(tmp / "servicenow"))
         run_step(sn_env, "migrate")
         results["servicenow"] = run_step(sn_env, "mapped", str(SERVICENOW), "servicenow")
-    if "graph" in args.sections:
-        from bench import graph  # noqa: PLC0415  (added by the value-chain work)
-
-        results["graph"] = graph.run(database_url=args.database_url)
+    for section in args.sections:
+        # Sections of other areas: ``python -m bench.<name>`` writes bench/results/<name>.json.
+        cmd = [sys.executable, "-m", f"bench.{section}"]
+        if args.database_url:
+            cmd += ["--database-url", args.database_url]
+        print(f"running bench.{section} …")
+        subprocess.run(cmd, env=env, cwd=ROOT, check=True)
+        section_file = ROOT / "bench" / "results" / f"{section}.json"
+        if section_file.exists():
+            results[section] = json.loads(section_file.read_text())
 
     base = results["baseline"]["seconds"]
     imp = results["import"]
