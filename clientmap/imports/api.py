@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -94,7 +94,7 @@ def create(
     except services.JobError as exc:
         raise HttpError(400, str(exc)) from None
     services.start(job)
-    return 202, _out(job)
+    return Status(202, _out(job))
 
 
 @router.get("/jobs", response=list[JobOut], summary="Recent import jobs")
