@@ -7,5 +7,5 @@ export DEBUG="${DEBUG:-1}"
 .venv/bin/clientmap migrate --no-input
 .venv/bin/clientmap demo
 echo
-echo "Clientmap is at http://127.0.0.1:8000/  (Ctrl+C to stop)"
+echo "Clientmap is at http://${CLIENTMAP_ADDR:-127.0.0.1:8000}/  (Ctrl+C to stop)"
 exec .venv/bin/clientmap runserver "${CLIENTMAP_ADDR:-127.0.0.1:8000}"
