@@ -309,7 +309,13 @@ def _shares(counts: np.ndarray, direct: np.ndarray, traced: np.ndarray) -> dict:
     }
 
 
-def lens(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = None) -> dict:
+def lens(
+    team: Team,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    graph: ValueGraph | None = None,
+    untraced_offset: int = 0,
+) -> dict:
     """V3 for ``team``: how much of its work traces to a paying customer.
 
     A request (agreed: accepted, in progress or fulfilled) or an involvement traces **directly**
@@ -318,7 +324,8 @@ def lens(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = N
     it traces **through the home organization** when the person belongs to the home organization
     (whose paying customers fund it all) but their unit reaches no paying customer directly; it
     traces to **none** otherwise (an external organization that pays nothing). Shares are given
-    for requests, involvements and involvement hours; the requests tracing to none are listed.
+    for requests, involvements and involvement hours; the requests tracing to none are listed
+    (newest first, ``limit`` of them from ``untraced_offset``).
     """
     g = graph or load_graph()
     req = Request.objects.filter(team=team, status__in=Request.AGREED)
@@ -377,7 +384,7 @@ def lens(team: Team, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = N
         )
         for r in untraced_qs.select_related(
             "requester", "requester__organization", "requester__unit", "service"
-        ).order_by("-opened", "key")[:limit]:
+        ).order_by("-opened", "key")[untraced_offset : untraced_offset + limit]:
             untraced_items.append(
                 {
                     "key": r.key,

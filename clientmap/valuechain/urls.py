@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clientmap.valuechain import views
 
 app_name = "valuechain"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.value_map, name="map"),
+    path("teams/<str:key>/", views.team, name="team"),
+    path("services/<str:key>/", views.service, name="service"),
+    path("services/<str:key>/tell/", views.tell, name="tell"),
+    path("no-paying-customer/", views.unreached, name="unreached"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("cycles/", views.cycles, name="cycles"),
+]

@@ -1,0 +1,199 @@
+"""Tell the affected customers (V2): draft a message per recipient language, send it through
+Django's e-mail backend, record each message sent (``ImpactNotice``).
+
+The recipients are the direct customers reached by a failure — the C1 customers (people) of
+every team the failed service affects — who have an e-mail address. Each gets the draft of their
+language (``Person.language``) when it is one of the site's languages, the site's default
+language otherwise. ``{name}`` in a draft is replaced by the recipient's name.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django import forms
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clientmap.catalog.models import Service
+from clientmap.customers.models import CustomerRelation
+from clientmap.directory.models import Person
+from clientmap.valuechain.models import ImpactNotice
+from clientmap.valuechain.rules import SERVICE, TEAM, ValueGraph, load_graph
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def affected_team_ids(service: Service, graph: ValueGraph | None = None) -> list[int]:
+    """Database ids of every team affected if ``service`` fails."""
+    g = graph or load_graph()
+    node = g.node(SERVICE, service.pk)
+    if node < 0:
+        return []
+    order, _pred = g.bfs([node])
+    return sorted(int(x) for x in g.db_id[g.of_type(order, TEAM)])
+
+
+def recipients(team_ids: list[int]) -> QuerySet[Person]:
+    """The C1 customers of these teams who have an e-mail address, by name."""
+    if not team_ids:
+        return Person.objects.none()
+    relation = CustomerRelation.objects.filter(
+        person=OuterRef("pk"), is_customer=True, team_id__in=team_ids
+    )
+    return Person.objects.filter(Exists(relation)).exclude(email="").order_by("name", "pk")
+
+
+def language_of(code: str) -> str:
+    """The draft language for a person's language: theirs when the site offers it."""
+    offered = {c for c, _name in settings.LANGUAGES}
+    return code if code in offered else settings.LANGUAGE_CODE
+
+
+def languages(people: QuerySet[Person]) -> list[tuple[str, str, int]]:
+    """(code, name, recipients) for each draft language needed, the default language first."""
+    counts: dict[str, int] = {}
+    for code, n in people.order_by().values_list("language").annotate(n=Count("id")):
+        lang = language_of(code or "")
+        counts[lang] = counts.get(lang, 0) + n
+    names = dict(settings.LANGUAGES)
+    return sorted(
+        ((c, str(names.get(c, c)), n) for c, n in counts.items()),
+        key=lambda x: (x[0] != settings.LANGUAGE_CODE, x[0]),
+    )
+
+
+def default_draft(
+    service: Service, language: str, *, alert_text: str = "", sender: str = ""
+) -> tuple[str, str]:
+    """The default subject and body, written in ``language``."""
+    with translation.override(language):
+        subject = _("Service disruption: %(service)s") % {"service": service.name}
+        lines = [
+            _("Hello {name},"),
+            "",
+            _(
+                "%(service)s is currently disrupted. Services you receive from us rely on it "
+                "and may be unavailable or slow."
+            )
+            % {"service": service.name},
+        ]
+        if alert_text:
+            lines += ["", _("What we see: %(text)s") % {"text": alert_text}]
+        lines += [
+            "",
+            _("We are working on it and will let you know as soon as it is resolved."),
+            _("We apologise for the inconvenience."),
+            "",
+            _("Kind regards,"),
+            sender or _("Your service team"),
+        ]
+    return subject, "\n".join(lines)
+
+
+class TellForm(forms.Form):
+    """A subject and body per recipient language."""
+
+    alert_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+    alert_text = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def __init__(self, *args, langs: list[tuple[str, str, int]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.langs = langs
+        for code, _name, _n in langs:
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=gettext_lazy("Subject"), max_length=300
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=gettext_lazy("Message"),
+                widget=forms.Textarea(attrs={"rows": 11, "cols": 80}),
+                help_text=gettext_lazy("{name} is replaced by each recipient's name."),
+            )
+
+    def groups(self) -> list[dict]:
+        """For the template: one entry per language with its two bound fields."""
+        return [
+            {
+                "code": code,
+                "name": name,
+                "count": n,
+                "subject": self[f"subject_{code}"],
+                "body": self[f"body_{code}"],
+            }
+            for code, name, n in self.langs
+        ]
+
+    def drafts(self) -> dict[str, tuple[str, str]]:
+        return {
+            code: (self.cleaned_data[f"subject_{code}"], self.cleaned_data[f"body_{code}"])
+            for code, _name, _n in self.langs
+        }
+
+
+def initial_drafts(
+    service: Service, langs: list[tuple[str, str, int]], *, alert_text: str = "", sender: str = ""
+) -> dict[str, str]:
+    initial: dict[str, str] = {}
+    for code, _name, _n in langs:
+        subject, body = default_draft(service, code, alert_text=alert_text, sender=sender)
+        initial[f"subject_{code}"] = subject
+        initial[f"body_{code}"] = body
+    return initial
+
+
+def send(
+    service: Service,
+    team_ids: list[int],
+    drafts: dict[str, tuple[str, str]],
+    *,
+    sender=None,
+    alert_key: str = "",
+) -> tuple[int, int]:
+    """Send each recipient the draft of their language and record it. Returns (sent, failed)."""
+    fallback = drafts.get(settings.LANGUAGE_CODE) or next(iter(drafts.values()), None)
+    if fallback is None:
+        return 0, 0
+    sent = failed = 0
+    pending: list[ImpactNotice] = []
+    people = recipients(team_ids).only("id", "name", "email", "language")
+    with get_connection() as connection:
+        for person in people.iterator(chunk_size=BATCH):
+            lang = language_of(person.language or "")
+            subject, body = drafts.get(lang, fallback)
+            body = body.replace("{name}", person.name)
+            message = EmailMessage(subject, body, to=[person.email], connection=connection)
+            try:
+                ok = message.send()
+            except OSError:  # smtplib errors included
+                log.exception("Could not send the impact notice to %s", person.email)
+                failed += 1
+                continue
+            if not ok:
+                failed += 1
+                continue
+            sent += 1
+            pending.append(
+                ImpactNotice(
+                    person_id=person.pk,
+                    service=service,
+                    service_key=service.key,
+                    alert_key=alert_key,
+                    email=person.email,
+                    language=lang,
+                    subject=subject,
+                    body=body,
+                    sent_by=sender if getattr(sender, "pk", None) else None,
+                )
+            )
+            if len(pending) >= BATCH:
+                ImpactNotice.objects.bulk_create(pending)
+                pending = []
+    if pending:
+        ImpactNotice.objects.bulk_create(pending)
+    return sent, failed
