@@ -388,7 +388,9 @@ def build(
 
 def _layers(pic: Picture) -> list[int]:
     """Longest-path depth from the sources, on the strongly connected components; paying
-    organizations on the top layer."""
+    organizations on the top layer; sources that are not services (a unit hosting teams, the
+    unit of a customer) pulled up to just below what they feed, so that only infrastructure
+    sits at the bottom."""
     m = len(pic.nodes)
     if m == 0:
         return []
@@ -403,24 +405,33 @@ def _layers(pic: Picture) -> list[int]:
     for x, y in set(zip(ca[keep].tolist(), cb[keep].tolist(), strict=True)):
         succ[x].add(y)
         indeg[y] += 1
+    sources = [indeg[c] == 0 for c in range(nc)]
     depth = [0] * nc
+    order: list[int] = []
     stack = [c for c in range(nc) if indeg[c] == 0]
     while stack:
         c = stack.pop()
+        order.append(c)
         for y in succ[c]:
             depth[y] = max(depth[y], depth[c] + 1)
             indeg[y] -= 1
             if indeg[y] == 0:
                 stack.append(y)
+    paying = [False] * nc
+    service = [False] * nc
+    for i, n in enumerate(pic.nodes):
+        paying[label[i]] |= "paying" in n.classes
+        service[label[i]] |= n.kind == "service"
+    rest = [depth[c] for c in range(nc) if not paying[c]]
+    height = (max(rest) + 1) if rest else 0
+    for c in range(nc):
+        if paying[c]:
+            depth[c] = height
+    for c in reversed(order):
+        if sources[c] and not service[c] and succ[c]:
+            depth[c] = max(min(depth[y] for y in succ[c]) - 1, 0)
     layers = [depth[label[i]] for i in range(m)]
-    top = [i for i, n in enumerate(pic.nodes) if "paying" in n.classes]
-    if top:
-        lifted = set(top)
-        rest = [layers[i] for i in range(m) if i not in lifted]
-        height = (max(rest) + 1) if rest else 0
-        for i in top:
-            layers[i] = height
-    # Close gaps left by lifting (empty layers).
+    # Close the gaps left by lifting (empty layers).
     used = sorted(set(layers))
     remap = {v: k for k, v in enumerate(used)}
     return [remap[v] for v in layers]
