@@ -39,8 +39,9 @@ from clientmap.valuechain.rules import ORGANIZATION, SERVICE, TEAM, UNIT, ValueG
 
 LEVELS = ("services", "teams", "units")
 MAX_NODES = 150  # above this many nodes, collapse by default
-MAX_DRAW = 400  # never draw more nodes than this
-MAX_EDGES = 4000
+MAX_DRAW = 300  # never draw more nodes than this
+MAX_EDGES = 1500
+EDGES_PER_NODE = 5  # and at most this many per drawn node
 NEIGHBOURHOOD_CAP = 20_000  # stop widening a neighbourhood beyond this many nodes
 
 ROW_MAX = 6
@@ -62,7 +63,7 @@ def type_label(kind: str) -> str:
 
 @dataclass
 class Node:
-    rep: int  # the graph node standing for the group (``g.n``: the other organizations)
+    rep: int  # the graph node standing for the group (``g.n`` and up: gathered organizations)
     kind: str
     key: str
     name: str
@@ -176,8 +177,14 @@ def impact_nodes(g: ValueGraph, service_node: int) -> np.ndarray:
 # --- grouping ---------------------------------------------------------------------------------
 
 
-def _maps(g: ValueGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Per node: the unit a team sits in, the organization a unit belongs to (-1 otherwise)."""
+OTHERS = 0  # offsets past ``g.n`` of the two virtual groups
+MORE_PAYING = 1
+PAYING_SHOWN = 24  # paying customers drawn one by one when collapsing by unit
+
+
+def _maps(g: ValueGraph) -> dict[str, np.ndarray]:
+    """Per node: the unit a team sits in, the organization and the parent of a unit (-1
+    otherwise), a unit's depth in its tree, and every node's in-degree."""
     cached = getattr(g, "_vc_maps", None)
     if cached is not None:
         return cached
@@ -189,51 +196,102 @@ def _maps(g: ValueGraph) -> tuple[np.ndarray, np.ndarray]:
     unit_org = np.full(g.n, -1, dtype=np.int64)
     m = (t[src] == UNIT) & (t[dst] == ORGANIZATION)
     unit_org[src[m]] = dst[m]
-    g._vc_maps = (team_unit, unit_org)  # type: ignore[attr-defined]
-    return team_unit, unit_org
+    unit_parent = np.full(g.n, -1, dtype=np.int64)
+    m = (t[src] == UNIT) & (t[dst] == UNIT)
+    unit_parent[src[m]] = dst[m]
+    depth = np.zeros(g.n, dtype=np.int64)
+    up = unit_parent.copy()
+    for _step in range(64):  # a unit tree deeper than this is cut (and a parent loop too)
+        has = up >= 0
+        if not has.any():
+            break
+        depth[has] += 1
+        up = np.where(has, unit_parent[np.maximum(up, 0)], -1)
+    maps = {
+        "team_unit": team_unit,
+        "unit_org": unit_org,
+        "unit_parent": unit_parent,
+        "unit_depth": depth,
+        "in_degree": np.bincount(dst, minlength=g.n),
+    }
+    g._vc_maps = maps  # type: ignore[attr-defined]
+    return maps
 
 
-def grouping(g: ValueGraph, level: str, keep: np.ndarray | None = None) -> np.ndarray:
-    """Per node (and one more, ``g.n``, the other organizations): the node standing for its
-    group at ``level``. Nodes in ``keep`` stay on their own."""
-    rep = np.arange(g.n + 1, dtype=np.int64)
+def grouping(
+    g: ValueGraph,
+    level: str,
+    keep: np.ndarray | None = None,
+    inside: np.ndarray | None = None,
+    limit: int | None = None,
+) -> np.ndarray:
+    """Per node (and two more: ``g.n`` the organizations that pay nothing, ``g.n + 1`` the
+    paying customers not drawn one by one): the node standing for its group at ``level``.
+    Nodes in ``keep`` stay on their own.
+
+    At ``units`` with ``inside`` and ``limit``: only the ``PAYING_SHOWN`` best-connected paying
+    customers stay on their own, and units fold into their parent units, deepest first, until
+    at most ``limit`` groups remain (or only top-level units are left)."""
+    size = g.n + 2
+    rep = np.arange(size, dtype=np.int64)
     off = g.offsets
+    maps = _maps(g)
     if level in ("teams", "units"):
         svc = np.arange(off[SERVICE], off[SERVICE + 1])
         team = g.service_team
         rep[svc[team >= 0]] = team[team >= 0]
     if level == "units":
-        team_unit, unit_org = _maps(g)
         teams = np.arange(off[TEAM], off[TEAM + 1])
-        tu = team_unit[teams]
+        tu = maps["team_unit"][teams]
         rep[teams[tu >= 0]] = tu[tu >= 0]
         home = g.home
         units = np.arange(off[UNIT], off[UNIT + 1])
-        uo = unit_org[units]
+        uo = maps["unit_org"][units]
         external = (uo >= 0) & (uo != home)
         rep[units[external]] = uo[external]
         orgs = np.arange(off[ORGANIZATION], off[ORGANIZATION + 1])
-        others = orgs[(orgs != home) & ~g.paying[orgs]]
-        rep[others] = g.n
-    if keep is not None and len(keep):
+        rep[orgs[(orgs != home) & ~g.paying[orgs]]] = g.n + OTHERS
+        if inside is not None and limit:
+            paying = inside[g.paying[inside]]
+            if len(paying) > PAYING_SHOWN:
+                order = np.argsort(-maps["in_degree"][paying], kind="stable")
+                rep[paying[order[PAYING_SHOWN:]]] = g.n + MORE_PAYING
+    has_keep = keep is not None and len(keep) > 0
+    if has_keep:
         rep[keep] = keep
-    for _step in range(4):  # service → team → unit → organization → others
+    for _step in range(6):  # service → team → unit → organization → others
         nxt = rep[rep]
         if np.array_equal(nxt, rep):
             break
         rep = nxt
-    if keep is not None and len(keep):
+    if has_keep:
         rep[keep] = keep
+    if level == "units" and inside is not None and limit:
+        parent, depth = maps["unit_parent"], maps["unit_depth"]
+        for _step in range(64):
+            groups = np.unique(rep[inside])
+            if len(groups) <= limit:
+                break
+            real = groups[groups < g.n]
+            units = real[g.node_type[real] == UNIT]
+            units = units[parent[units] >= 0]
+            if has_keep:
+                units = units[~np.isin(units, keep)]
+            if len(units) == 0:
+                break
+            deepest = units[depth[units] == depth[units].max()]
+            fold = np.arange(size, dtype=np.int64)
+            fold[deepest] = parent[deepest]
+            rep = fold[rep]
     return rep
 
 
 def _level_for(g: ValueGraph, inside: np.ndarray, keep: np.ndarray | None) -> str:
     if len(inside) <= MAX_NODES:
         return "services"
-    for level in LEVELS[1:]:
-        if len(np.unique(grouping(g, level, keep)[inside])) <= MAX_NODES:
-            return level
-    return LEVELS[-1]
+    if len(np.unique(grouping(g, "teams", keep)[inside])) <= MAX_NODES:
+        return "teams"
+    return "units"
 
 
 # --- the picture --------------------------------------------------------------------------------
@@ -251,7 +309,7 @@ def _href(g: ValueGraph, node: Node, links: Callable[[str, str], str] | None) ->
     if node.kind == "unit":
         if node.members.get("team") or node.members.get("service"):
             return reverse("valuechain:map") + f"?focus=unit:{node.key}&group=teams"
-        org = _maps(g)[1][node.rep]
+        org = _maps(g)["unit_org"][node.rep]
         if org >= 0:
             return reverse("directory:organization", args=[g.keys[org]])
         return reverse("valuechain:map") + f"?focus=unit:{node.key}"
@@ -278,8 +336,9 @@ def build(
     keep = keep[keep >= 0]
     if level not in LEVELS:
         level = _level_for(g, inside, keep)
-    rep = grouping(g, level, keep)
-    mask = np.zeros(g.n + 1, dtype=bool)
+    rep = grouping(g, level, keep, inside, MAX_NODES if level == "units" else None)
+    size = g.n + 2
+    mask = np.zeros(size, dtype=bool)
     mask[inside] = True
     group_of = rep[inside]
     reps, counts_total = np.unique(group_of, return_counts=True)
@@ -292,7 +351,6 @@ def build(
     gs, gd = rep[s], rep[d]
     m = gs != gd
     gs, gd, fund = gs[m], gd[m], fund[m]
-    size = g.n + 1
     code, inverse, mult = np.unique(gs * size + gd, return_inverse=True, return_counts=True)
     only_fund = np.ones(len(code), dtype=bool)
     if len(code):
@@ -306,10 +364,11 @@ def build(
         np.add.at(deg, code % size, 1)
         score = deg[reps].astype(np.float64)
         score[np.isin(reps, keep)] += 1e12
-        paying_rep = np.zeros(len(reps), dtype=bool)
-        real = reps < g.n
-        paying_rep[real] = g.paying[reps[real]]
-        score[paying_rep] += 1e9
+        score[reps >= g.n] += 1e9  # the gathered organizations
+        real = np.flatnonzero(reps < g.n)
+        paying = real[g.paying[reps[real]]]
+        best_paying = paying[np.argsort(-score[paying], kind="stable")[:PAYING_SHOWN]]
+        score[best_paying] += 1e9  # a few paying customers always on top
         best = np.argsort(-score, kind="stable")[:MAX_DRAW]
         hidden = int(len(reps) - len(best))
         reps = np.sort(reps[best])
@@ -319,8 +378,9 @@ def build(
     em = drawn[ea] & drawn[eb]
     ea, eb, mult, only_fund = ea[em], eb[em], mult[em], only_fund[em]
     hidden_edges = 0
-    if len(ea) > MAX_EDGES:
-        best = np.argsort(-mult, kind="stable")[:MAX_EDGES]
+    edge_cap = min(MAX_EDGES, EDGES_PER_NODE * max(len(reps), 1))
+    if len(ea) > edge_cap:
+        best = np.argsort(-mult, kind="stable")[:edge_cap]
         hidden_edges = int(len(ea) - len(best))
         ea, eb, mult, only_fund = ea[best], eb[best], mult[best], only_fund[best]
 
@@ -344,13 +404,15 @@ def build(
             for t, name in enumerate(("service", "unit", "organization", "team"))
         }
         members = {k: v for k, v in members.items() if v}
-        if r == g.n:
-            node = Node(r, "others", "", _("Other organizations"), members)
+        if r == g.n + OTHERS:
+            node = Node(r, "others", "", _("Organizations paying nothing"), members)
+        elif r == g.n + MORE_PAYING:
+            node = Node(r, "others", "", _("Other paying customers"), members)
         else:
             kind = g.type_name(r)
             node = Node(r, kind, g.keys[r], g.names[r], members)
         classes = [f"k-{node.kind}"]
-        if r < g.n and g.paying[r]:
+        if (r < g.n and g.paying[r]) or r == g.n + MORE_PAYING:
             classes.append("paying")
         if r == g.home:
             classes.append("home")

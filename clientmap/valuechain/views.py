@@ -24,7 +24,7 @@ from clientmap.valuechain.models import ImpactNotice
 from clientmap.valuechain.rules import SERVICE, TEAM, load_graph
 
 PAGE = 50
-LIMIT = 200  # items per section on the reach and impact pages
+LIMIT = 100  # items per section on the reach and impact pages
 MAX_FEED_BYTES = 5 * 1024 * 1024
 MAX_RANKED_SHOWN = 500
 
