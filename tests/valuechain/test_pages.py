@@ -297,6 +297,9 @@ def test_staff_tells_the_affected_customers(admin) -> None:
     assert n.language == "es" and n.sent_by.username == "admin" and n.person.key == "nsa-user-2"
     page = html(admin.get(url))
     assert "Interrupción del servicio CRM" in page  # the record, on the impact page
+    listing = html(admin.get("/admin/valuechain/impactnotice/?q=olivia"))
+    assert "olivia.grant@agency.example" in listing
+    assert admin.get("/admin/valuechain/impactnotice/add/").status_code == 403
 
 
 def test_tell_from_an_alert_records_the_alert(admin) -> None:
@@ -418,7 +421,7 @@ def big_graph(services: int = 3000, teams: int = 300, edges: int = 9000) -> rule
     rng = np.random.default_rng(7)
     sv = [(i + 1, f"s{i}", f"Service {i}", int(i % teams) + 1) for i in range(services)]
     tm = [(i + 1, f"t{i}", f"Team {i}", int(i % 40) + 1) for i in range(teams)]
-    un = [(i + 1, f"u{i}", f"Unit {i}", 1, None) for i in range(40)]
+    un = [(i + 1, f"u{i}", f"Unit {i}", 1, (i - 1) // 3 + 1 if i else None) for i in range(40)]
     orgs = [(1, "home", "Home", True)] + [(i, f"o{i}", f"Org {i}", False) for i in range(2, 400)]
     src = rng.integers(1, services + 1, edges)
     dst = rng.integers(1, services + 1, edges)
@@ -448,8 +451,9 @@ def test_picture_of_a_large_graph_stays_readable() -> None:
     pic = svg.build(g)
     out = svg.render(pic)
     elapsed = time.perf_counter() - start
-    assert pic.collapsed
-    assert len(pic.nodes) <= svg.MAX_DRAW
+    assert pic.collapsed and pic.level == "units"
+    assert len(pic.nodes) <= svg.MAX_NODES  # units, a few paying customers, gathered boxes
+    assert sum("paying" in n.classes for n in pic.nodes) <= svg.PAYING_SHOWN + 1
     assert pic.width <= 2 * svg.MARGIN + svg.ROW_MAX * (svg.NODE_W + svg.GAP_X)
     assert out.count("<a ") == len(pic.nodes)
     assert elapsed < 10, elapsed
@@ -462,6 +466,14 @@ def test_picture_of_a_large_graph_stays_readable() -> None:
     # Expanding everything is capped, and says how many are left out.
     full = svg.build(g, level="services")
     assert len(full.nodes) == svg.MAX_DRAW and full.hidden == g.n - svg.MAX_DRAW
+    # Units fold into their parents, deepest first, until few enough are left.
+    everything = np.arange(g.n)
+    rep = svg.grouping(g, "units", inside=everything, limit=30)
+    groups = np.unique(rep[everything])
+    assert len(groups) <= 30
+    root = svg.resolve(g, "unit:u0")
+    assert [x for x in groups if x < g.n and g.node_type[x] == rules.UNIT] == [root]
+    assert rep[svg.resolve(g, "unit:u39")] != svg.resolve(g, "unit:u39")  # a leaf, folded
     # A neighbourhood is small and keeps its focus.
     node = svg.resolve(g, "s5")
     near = svg.build(g, svg.neighbourhood(g, node, 1), focus=[node])
