@@ -181,6 +181,7 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
             "query": _query_without_page(request),
             "picture": pic,
             "svg": svg.render(pic) if pic else "",
+            "levels": _level_links(request, pic.level) if pic else [],
             "map_url": reverse("valuechain:map") + "?" + urlencode({"focus": f"team:{team.key}"}),
         },
     )
@@ -247,6 +248,7 @@ def _service_page(request, service, g, impact, form=None) -> HttpResponse:
             "impact": impact,
             "picture": pic,
             "svg": svg.render(pic) if pic else "",
+            "levels": _level_links(request, pic.level) if pic else [],
             "tell": tell,
             "sent": sent[:20],
             "sent_total": sent.count(),
