@@ -303,3 +303,14 @@ def test_bad_filters_and_pages_are_ignored(web, world):
     url = reverse("customers:team", args=["apps"])
     html = text(web.get(url + "?kind=bogus&basis=X&active=maybe&page=999"))
     assert "Alice Internal" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overview_counts_teams_reaching_no_paying_customer(client) -> None:
+    from clientmap.core import demo as demo_data
+
+    demo_data.load()
+    client.force_login(f.user("overview-staff", staff=True))
+    page = client.get("/")
+    assert page.context["overview"]["unreached_teams"] == 1  # the monitoring team
+    assert b"/value-chain/no-paying-customer/" in page.content
