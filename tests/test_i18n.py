@@ -1,0 +1,38 @@
+"""Every page ships in English, Spanish, Portuguese and Russian; the switcher keeps the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from clientmap.core import demo
+from clientmap.core.context_processors import path_without_language
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADINGS = {
+    "en": "Who are our customers?",
+    "es": "¿Quiénes son nuestros clientes?",
+    "pt": "Quem são os nossos clientes?",
+    "ru": "Кто наши клиенты?",
+}
+
+
+def test_path_without_language() -> None:
+    assert (
+        path_without_language("/es/teams/t-sales/?kind=internal") == "/teams/t-sales/?kind=internal"
+    )
+    assert path_without_language("/teams/t-sales/") == "/teams/t-sales/"
+    assert path_without_language("/estonia/") == "/estonia/"
+
+
+@pytest.mark.parametrize("lang", ["es", "pt", "ru", "en"])
+def test_switching_language_keeps_the_page(client, lang) -> None:
+    demo.load()
+    client.login(username="admin", password=demo.PASSWORD)
+    start = client.get("/es/teams/t-sales/")  # from a page already in another language
+    response = client.post("/i18n/setlang/", {"language": lang, "next": start.context["cm_next"]})
+    target = "/teams/t-sales/" if lang == "en" else f"/{lang}/teams/t-sales/"
+    assert response.status_code == 302 and response["Location"] == target
+    page = client.get(target)
+    assert HEADINGS[lang] in page.content.decode()
+    assert f'<html lang="{lang}">' in page.content.decode()
