@@ -12,6 +12,7 @@ Later areas (voice, …) add their own files through :func:`register_section`.
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -73,15 +74,30 @@ class Sheet:
     header: list[str] = field(default_factory=list)
     _memo: dict = field(default_factory=dict)
     on_bytes: Callable[[int], None] | None = None  # progress: bytes read since the last call
+    rejected: list | None = None  # with --skip-invalid: where bad rows go
+    _bad: bool = False
 
     @property
     def name(self) -> str:
         return self.path.name
 
     def error(self, line: int | None, column: str | None, value: str | None, message: str) -> None:
-        self.errors.append(RowError(self.name, line, column, value, message))
+        err = RowError(self.name, line, column, value, message)
+        if self.rejected is not None and line and line > 1:
+            # --skip-invalid: the row is set aside with its reason and not staged.
+            self.rejected.append((err, ()))
+            self._bad = True
+            return
+        self.errors.append(err)
         if len(self.errors) >= MAX_ERRORS:
             raise WorkbookError(self.errors)
+
+    def stage(self, engine: Engine, name: str, row: tuple) -> None:
+        """Stage one row unless it was found bad (with --skip-invalid)."""
+        if self._bad:
+            self._bad = False
+            return
+        engine.add(name, row)
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(line, row) pairs; values stripped; missing optional columns read as ""."""
@@ -204,6 +220,7 @@ class Report:
     checked_only: bool = False
     rejected: int = 0
     rejects: list = field(default_factory=list)
+    rejects_file: str | None = None
     cycles: list = field(default_factory=list)
 
     def add(self, name: str, created: int, updated: int, unchanged: int) -> None:
@@ -219,6 +236,7 @@ class Report:
             "relations": self.relations,
             "check": self.checked_only,
             "rejected": self.rejected,
+            "rejects_file": self.rejects_file,
             "cycles": self.cycles,
         }
 
@@ -309,7 +327,14 @@ def _stage(
             return None
         files.append(name)
         cols, req = FILES[name]
-        return Sheet(path, cols, req, errors, on_bytes=on_bytes)
+        return Sheet(
+            path,
+            cols,
+            req,
+            errors,
+            on_bytes=on_bytes,
+            rejected=engine.result.rejected if engine.skip_invalid else None,
+        )
 
     def dates(s: Sheet, line: int, r: dict, cols: list[str]) -> list[str | None]:
         out = []
@@ -321,10 +346,11 @@ def _stage(
     if s := sheet("organizations.csv"):
         for line, r in s.rows():
             home = 1 if s.boolean(line, "home", r["home"]) else 0
-            engine.add("organizations", (s.name, line, 0, r["key"], r["name"], home))
+            s.stage(engine, "organizations", (s.name, line, 0, r["key"], r["name"], home))
     if s := sheet("units.csv"):
         for line, r in s.rows():
-            engine.add(
+            s.stage(
+                engine,
                 "units",
                 (s.name, line, 0, r["key"], r["name"], _n(r["organization"]), _n(r["parent"])),
             )
@@ -335,7 +361,8 @@ def _stage(
             lang = r["language"].lower()
             if lang and lang not in languages:
                 s.error(line, "language", r["language"], "must be one of " + ", ".join(languages))
-            engine.add(
+            s.stage(
+                engine,
                 "people",
                 (
                     s.name,
@@ -352,10 +379,10 @@ def _stage(
             )
     if s := sheet("teams.csv"):
         for line, r in s.rows():
-            engine.add("teams", (s.name, line, 0, r["key"], r["name"], _n(r["unit"])))
+            s.stage(engine, "teams", (s.name, line, 0, r["key"], r["name"], _n(r["unit"])))
     if s := sheet("team_members.csv"):
         for line, r in s.rows():
-            engine.add("members", (s.name, line, r["team"], r["person"], None, 1))
+            s.stage(engine, "members", (s.name, line, r["team"], r["person"], None, 1))
     if s := sheet("services.csv"):
         for line, r in s.rows():
             status = (
@@ -363,17 +390,19 @@ def _stage(
                 if r["status"]
                 else None
             )
-            engine.add("services", (s.name, line, 0, r["key"], r["name"], status, _n(r["team"])))
+            s.stage(
+                engine, "services", (s.name, line, 0, r["key"], r["name"], status, _n(r["team"]))
+            )
     if s := sheet("consumes.csv"):
         for line, r in s.rows():
             kind, consumer = None, r["consumer"]
             prefix, sep, rest = consumer.partition(":")
             if sep and prefix in CONSUMER_KINDS:
                 kind, consumer = prefix, rest
-            engine.add("consumes", (s.name, line, kind, consumer, r["provider"], None, 1))
+            s.stage(engine, "consumes", (s.name, line, kind, consumer, r["provider"], None, 1))
     if s := sheet("requests.csv"):
         statuses, payments = Request.Status.values, Request.Payment.values
-        add = engine.add
+        add = functools.partial(s.stage, engine)
         for line, (key, rq, tm, sv, st, pay, op, ac, tg, cl, title) in s.tuples():
             add(
                 "requests",
@@ -396,7 +425,7 @@ def _stage(
             )
     if s := sheet("involvements.csv"):
         roles = Involvement.Role.values
-        add = engine.add
+        add = functools.partial(s.stage, engine)
         for line, (person, team, service, role, when, source, hours) in s.tuples():
             h = s.decimal(line, "hours", hours) if hours else None
             add(
@@ -439,6 +468,7 @@ def import_workbook(
     skip_invalid: bool = False,
     progress: Callable[[str], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    rejects: Path | str | None = None,
 ) -> Report:
     """Import a workbook folder in one transaction (or, with ``check``, only report).
 
@@ -483,6 +513,10 @@ def import_workbook(
                 report.counts[NAMES.get(name, name)] = c.as_dict()
             report.rejected = len(result.rejected)
             report.rejects = result.rejected
+            if result.rejected:
+                report.rejects_file = str(
+                    _write_rejects(result.rejected, rejects or folder / "rejects.csv")
+                )
             if report.changed and not check:
                 report.relations = rules.recompute()
             report.cycles = checks.cycles_if_graph_changed(report.counts)
@@ -493,6 +527,18 @@ def import_workbook(
     except WorkbookError:
         raise
     return report
+
+
+def _write_rejects(rejected: list, target: Path | str) -> Path:
+    """Every rejected row with where and why, sorted by file and line."""
+    out = Path(target)
+    rows = sorted((e for e, _ in rejected), key=lambda e: (e.file, e.line or 0))
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "line", "column", "value", "reason"])
+        for e in rows:
+            w.writerow([e.file, e.line or "", e.column or "", e.value or "", e.message])
+    return out
 
 
 # --- export --------------------------------------------------------------------------------

@@ -260,3 +260,23 @@ def test_large_load_path_rebuilds_indexes(book: Path, monkeypatch) -> None:
     assert after == before and all(after.values())
     rel = CustomerRelation.objects.get(team__key="t-sales", person__key="nsa-appdir")
     assert (rel.kind, rel.basis) == ("external_paying", "RD")
+
+
+def test_skip_invalid_imports_the_rest_and_writes_rejects(book: Path, tmp_path: Path) -> None:
+    edit(book, "requests.csv", 3, "opened", "31/12/2025")  # a bad date
+    edit(book, "requests.csv", 5, "requester", "nobody")  # an unknown person
+    edit(book, "people.csv", 4, "email", "not-an-address")
+    rejects = tmp_path / "rejects.csv"
+    report = workbook.import_workbook(book, skip_invalid=True, rejects=rejects)
+    assert report.rejected >= 3
+    rows = list(csv.DictReader(rejects.open(encoding="utf-8")))
+    places = {(r["file"], r["line"], r["column"]) for r in rows}
+    assert {("requests.csv", "3", "opened"), ("requests.csv", "5", "requester")} <= places
+    assert ("people.csv", "4", "email") in places
+    # rejecting a person rejects, in turn, what refers to them: their four reports (manager)
+    # and the request of one of those reports
+    managed = [r for r in rows if r["column"] == "manager" and r["value"] == "aur-infra-lead"]
+    assert len(managed) == 4
+    assert Person.objects.count() == len(demo.PEOPLE) - 5
+    assert Request.objects.count() == len(demo.REQUESTS) - 3
+    assert not Request.objects.filter(key="REQ-2007").exists()

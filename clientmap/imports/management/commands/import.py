@@ -149,6 +149,7 @@ class Command(BaseCommand):
                 skip_invalid=opts["skip_invalid"],
                 progress=step,
                 on_bytes=read,
+                rejects=opts["rejects"],
             )
         except workbook.WorkbookError as exc:
             self._fail(exc.errors, opts)
