@@ -11,7 +11,7 @@ from clientmap.customers.models import CustomerRelation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-OURS = ("directory", "catalog", "engagements", "customers", "imports")
+OURS = ("directory", "catalog", "engagements", "customers", "imports", "valuechain")
 
 
 def test_every_model_is_in_the_admin() -> None:
