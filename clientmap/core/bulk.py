@@ -35,7 +35,7 @@ def loading(
     table: str,
     incoming: int,
     existing: int,
-    threshold: int = 50_000,
+    threshold: int | None = None,
     *,
     only_if_empty: bool = False,
 ) -> Iterator[None]:

@@ -250,11 +250,21 @@ def test_large_load_path_rebuilds_indexes(book: Path, monkeypatch) -> None:
     from clientmap.core import bulk
 
     monkeypatch.setattr(bulk, "THRESHOLD", 1)
+    rebuilt: list[str] = []
+    original = bulk.secondary_indexes
+
+    def spy(table: str):
+        rebuilt.append(table)
+        return original(table)
+
     before = {
         t: sorted(n for n, _ in bulk.secondary_indexes(t))
         for t in ("engagements_request", "engagements_involvement", "customers_customerrelation")
     }
+    monkeypatch.setattr(bulk, "secondary_indexes", spy)
     report = workbook.import_workbook(book)
+    monkeypatch.setattr(bulk, "secondary_indexes", original)
+    assert {"engagements_request", "customers_customerrelation"} <= set(rebuilt)
     assert report.counts["requests"]["created"] == len(demo.REQUESTS)
     after = {t: sorted(n for n, _ in bulk.secondary_indexes(t)) for t in before}
     assert after == before and all(after.values())
