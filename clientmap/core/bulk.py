@@ -52,11 +52,16 @@ def loading(
         return
     indexes = secondary_indexes(table)
     pg = connection.vendor == "postgresql"
+    foreign_keys = _foreign_keys(table) if pg else []
     with connection.cursor() as cursor:
         if pg:
-            # PostgreSQL refuses to change the indexes of a table with pending deferred
-            # foreign-key checks: run those checks now (they would run at commit anyway).
+            # PostgreSQL refuses to change a table with pending deferred foreign-key checks:
+            # run those checks now (they would run at commit anyway).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # A foreign key checks every inserted row with a trigger; adding it back after the
+            # load checks all rows in one join instead. Same names, same definitions.
+            for name, _ in foreign_keys:
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         if pg:
@@ -67,5 +72,18 @@ def loading(
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _, sql in indexes:
             cursor.execute(sql)
+        for name, definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         if pg:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _foreign_keys(table: str) -> list[tuple[str, str]]:
+    """(name, definition) of the table's own foreign keys (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        return list(cursor.fetchall())
