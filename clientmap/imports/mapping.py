@@ -47,6 +47,7 @@ from clientmap.engagements.models import Involvement, Request
 from clientmap.imports import checks
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
+from clientmap.imports.report import NAMES, Report, Rollback
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -687,41 +688,19 @@ _LANGS = {code for code, _ in settings.LANGUAGES}
 
 
 @dataclass
-class MappedReport:
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+class MappedReport(Report):
+    """A workbook report plus what reading one foreign file adds."""
+
     rows: int = 0
     skipped_same: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    rejected: int = 0
-    rejects_file: str | None = None
-    relations: int | None = None
-    checked_only: bool = False
     seconds: float = 0.0
-    cycles: list = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return any(c["created"] or c["updated"] for c in self.counts.values())
 
     def as_dict(self) -> dict:
         return {
-            "files": self.counts,
+            **super().as_dict(),
             "rows": self.rows,
             "skipped_self_consumption": self.skipped_same,
-            "skipped": self.skipped,
-            "rejected": self.rejected,
-            "rejects_file": self.rejects_file,
-            "relations": self.relations,
-            "check": self.checked_only,
-            "cycles": self.cycles,
         }
-
-
-class _Rollback(Exception):
-    pass
-
-
-NAMES = {"members": "team_members"}
 
 
 def import_mapped(
@@ -773,8 +752,8 @@ def import_mapped(
                 report.relations = rules.recompute()
             report.cycles = checks.cycles_if_graph_changed(report.counts)
             if check:
-                raise _Rollback
-    except _Rollback:
+                raise Rollback
+    except Rollback:
         pass
     return report
 

@@ -30,6 +30,7 @@ from clientmap.engagements.models import Involvement, Request
 from clientmap.imports import checks
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
+from clientmap.imports.report import NAMES, Report, Rollback
 
 MAX_ERRORS = 50
 BATCH = 2000
@@ -209,36 +210,6 @@ class Sheet:
         except InvalidOperation:
             self.error(line, column, value, "not a number")
             return None
-
-
-@dataclass
-class Report:
-    """What an import did (or, with ``check``, would do): per file, created/updated/unchanged."""
-
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    relations: int | None = None
-    checked_only: bool = False
-    rejected: int = 0
-    rejects: list = field(default_factory=list)
-    rejects_file: str | None = None
-    cycles: list = field(default_factory=list)
-
-    def add(self, name: str, created: int, updated: int, unchanged: int) -> None:
-        self.counts[name] = {"created": created, "updated": updated, "unchanged": unchanged}
-
-    @property
-    def changed(self) -> bool:
-        return any(c["created"] or c["updated"] for c in self.counts.values())
-
-    def as_dict(self) -> dict:
-        return {
-            "files": self.counts,
-            "relations": self.relations,
-            "check": self.checked_only,
-            "rejected": self.rejected,
-            "rejects_file": self.rejects_file,
-            "cycles": self.cycles,
-        }
 
 
 # --- sections contributed by other apps ----------------------------------------------------
@@ -454,13 +425,6 @@ def _stage(
 # --- public entry points -------------------------------------------------------------------
 
 
-class _Rollback(Exception):
-    pass
-
-
-NAMES = {"members": "team_members"}
-
-
 def import_workbook(
     folder: Path | str,
     *,
@@ -521,8 +485,8 @@ def import_workbook(
                 report.relations = rules.recompute()
             report.cycles = checks.cycles_if_graph_changed(report.counts)
             if check:
-                raise _Rollback
-    except _Rollback:
+                raise Rollback
+    except Rollback:
         pass
     except WorkbookError:
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clientmap.core import demo
+from tests.browser.helpers import login, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,19 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def world() -> None:
     demo.load()
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def snap(page, shots, name: str) -> None:
-    if shots:
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 
 def test_login_then_overview(page, live_server, world, shots) -> None:

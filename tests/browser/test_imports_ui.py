@@ -11,6 +11,7 @@ import pytest
 from clientmap.core import demo
 from clientmap.engagements.models import Request
 from tests import factories as f
+from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,11 +28,7 @@ def test_upload_a_workbook_and_follow_the_job(page, live_server, tmp_path: Path)
             zf.write(p, p.name)
     archive.write_bytes(buf.getvalue())
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "uploader")
-    page.fill("input[name=password]", f.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, live_server.url, "uploader", f.PASSWORD)
     page.click("nav >> text=Imports")
     page.set_input_files("input[name=file]", str(archive))
     page.select_option("select[name=format]", "workbook")

@@ -6,6 +6,7 @@ import pytest
 
 from clientmap.core import demo
 from clientmap.valuechain import rules
+from tests.browser.helpers import login, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,19 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def world() -> None:
     demo.load()
     rules.invalidate()
-
-
-def login(page, base: str, username: str = "admin") -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def snap(page, shots, name: str) -> None:
-    if shots:
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 
 def test_map_then_click_a_service_to_see_its_impact(page, live_server, world, shots) -> None:
