@@ -36,3 +36,21 @@ def test_switching_language_keeps_the_page(client, lang) -> None:
     page = client.get(target)
     assert HEADINGS[lang] in page.content.decode()
     assert f'<html lang="{lang}">' in page.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["es", "pt", "ru"])
+def test_every_area_is_translated(lang) -> None:
+    """A string from each area comes out translated (catches a missing or stale .mo)."""
+    from django.utils import translation
+
+    samples = [
+        "Who are our customers?",  # customers
+        "Organizations",  # directory
+        "Import data",  # imports
+        "Teams reaching no paying customer",  # value chain
+        "Nothing was imported: the database is exactly as it was.",
+        "teams whose work reaches no paying customer",  # the overview
+    ]
+    with translation.override(lang):
+        untranslated = [s for s in samples if translation.gettext(s) == s]
+    assert untranslated == []
