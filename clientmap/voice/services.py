@@ -1,0 +1,216 @@
+"""Changes to wishes: votes (exact under concurrency), merges, triage, attestation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from clientmap.directory.models import Person
+from clientmap.voice.models import (
+    Attestation,
+    Comment,
+    Follow,
+    Notification,
+    StatusChange,
+    Vote,
+    Wish,
+)
+
+T = TypeVar("T")
+
+
+def _retrying(fn: Callable[[], T], attempts: int = 40) -> T:
+    """SQLite has one writer at a time: retry briefly when the database is busy."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _recount(wish_ids: list[int]) -> None:
+    """vote_count from the vote table itself: exact whatever ran concurrently."""
+    votes = (
+        Vote.objects.filter(wish=OuterRef("pk"))
+        .order_by()
+        .values("wish")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    Wish.objects.filter(pk__in=wish_ids).update(vote_count=Coalesce(Subquery(votes), 0))
+
+
+def submit_wish(
+    author: Person,
+    title: str,
+    text: str = "",
+    *,
+    team=None,
+    service=None,
+    visibility: str = Wish.Visibility.PUBLIC,
+    key: str | None = None,
+) -> Wish:
+    def do() -> Wish:
+        with transaction.atomic():
+            wish = Wish.objects.create(
+                key=key or f"W-{timezone.now():%Y%m%d%H%M%S%f}",
+                author=author,
+                title=title.strip(),
+                text=text.strip(),
+                team=team,
+                service=service,
+                visibility=visibility,
+            )
+            Follow.objects.get_or_create(wish=wish, person=author)
+            return wish
+
+    return _retrying(do)
+
+
+def vote(wish: Wish, person: Person) -> bool:
+    """Vote once. Returns False when the person had already voted (the database says so)."""
+
+    def do() -> bool:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(wish_id=wish.pk, person=person)
+            except IntegrityError:
+                return False
+            # An atomic increment: the UPDATE locks the row and adds to the committed value,
+            # so concurrent votes are never lost (a recount here could miss a vote another
+            # transaction has not committed yet).
+            Wish.objects.filter(pk=wish.pk).update(vote_count=F("vote_count") + 1)
+            return True
+
+    return _retrying(do)
+
+
+def unvote(wish: Wish, person: Person) -> bool:
+    def do() -> bool:
+        with transaction.atomic():
+            deleted, _ = Vote.objects.filter(wish_id=wish.pk, person=person).delete()
+            if deleted:
+                Wish.objects.filter(pk=wish.pk).update(vote_count=F("vote_count") - 1)
+            return bool(deleted)
+
+    return _retrying(do)
+
+
+def comment(wish: Wish, person: Person, text: str) -> Comment:
+    return _retrying(lambda: Comment.objects.create(wish=wish, person=person, text=text.strip()))
+
+
+def follow(wish: Wish, person: Person) -> None:
+    _retrying(lambda: Follow.objects.get_or_create(wish=wish, person=person))
+
+
+@transaction.atomic
+def merge(duplicate: Wish, survivor: Wish, *, by=None) -> Wish:
+    """Fold ``duplicate`` into ``survivor``: votes, comments and followers move; a person who
+    voted on both counts once; the duplicate points to the survivor from now on."""
+    if duplicate.pk == survivor.pk:
+        raise ValueError(_("A wish cannot be merged into itself."))
+    if survivor.merged_into_id:
+        raise ValueError(_("Merge into the surviving wish, not into a merged one."))
+    # Hold both rows while votes move, so a vote cast meanwhile waits and then counts.
+    list(Wish.objects.select_for_update().filter(pk__in=[duplicate.pk, survivor.pk]))
+    moved_votes = Vote.objects.filter(wish=duplicate).exclude(
+        person__in=Vote.objects.filter(wish=survivor).values("person")
+    )
+    moved_votes.update(wish=survivor)
+    Vote.objects.filter(wish=duplicate).delete()  # those who voted on both
+    Comment.objects.filter(wish=duplicate).update(wish=survivor)
+    Follow.objects.filter(wish=duplicate).exclude(
+        person__in=Follow.objects.filter(wish=survivor).values("person")
+    ).update(wish=survivor)
+    Follow.objects.filter(wish=duplicate).delete()
+    old = duplicate.status
+    duplicate.merged_into = survivor
+    duplicate.save(update_fields=["merged_into"])
+    StatusChange.objects.create(
+        wish=duplicate,
+        old=old,
+        new=old,
+        reason=_("Merged into %(key)s") % {"key": survivor.key},
+        by=by,
+    )
+    _recount([duplicate.pk, survivor.pk])
+    survivor.refresh_from_db()
+    return survivor
+
+
+@transaction.atomic
+def change_status(wish: Wish, status: str, *, by=None, reason: str = "") -> Wish:
+    """Record who changed what and when, tell the followers (in the app and by e-mail), and
+    ask the author and voters of a delivered wish whether it helped."""
+    if status not in Wish.Status.values:
+        raise ValueError(status)
+    old = wish.status
+    if old == status and not reason:
+        return wish
+    wish.status = status
+    if status == Wish.Status.DECLINED:
+        wish.public_reason = reason
+    wish.save(update_fields=["status", "public_reason"])
+    StatusChange.objects.create(wish=wish, old=old, new=status, reason=reason, by=by)
+    followers = Person.objects.filter(follows__wish=wish).distinct()
+    for person in followers:
+        with override(person.language or None):
+            text = _("“%(title)s” is now %(status)s.") % {
+                "title": wish.title,
+                "status": wish.get_status_display(),
+            }
+            if reason:
+                text += " " + reason
+        Notification.objects.create(person=person, wish=wish, text=text)
+        if person.email:
+            transaction.on_commit(
+                lambda p=person, t=text: send_mail(t[:120], t, None, [p.email], fail_silently=True)
+            )
+    if status == Wish.Status.DELIVERED:
+        ask_for_attestation(wish)
+    return wish
+
+
+def ask_for_attestation(wish: Wish) -> list[Attestation]:
+    """One link per author and voter; sending is idempotent (one attestation per person)."""
+    people = set(Vote.objects.filter(wish=wish).values_list("person_id", flat=True))
+    people.add(wish.author_id)
+    made = []
+    for person in Person.objects.filter(pk__in=people):
+        att, created = Attestation.objects.get_or_create(wish=wish, person=person)
+        if created:
+            made.append(att)
+            if person.email:
+                with override(person.language or None):
+                    body = _(
+                        "“%(title)s” has been delivered. Did it help you do something better? "
+                        "Answer once, here: /voice/attest/%(token)s/"
+                    ) % {"title": wish.title, "token": att.token}
+                transaction.on_commit(
+                    lambda p=person, b=body: send_mail(
+                        b[:120], b, None, [p.email], fail_silently=True
+                    )
+                )
+    return made
+
+
+def attest(token: str, helped: bool, comment_text: str = "") -> Attestation | None:
+    """Answer once. Returns None when the link is unknown or already used."""
+    updated = Attestation.objects.filter(token=token, answered_at__isnull=True).update(
+        helped=helped, comment=comment_text.strip(), answered_at=timezone.now()
+    )
+    return Attestation.objects.filter(token=token).first() if updated else None
