@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clientmap.voice import views
 
 app_name = "voice"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.portal, name="portal"),
+    path("similar/", views.similar, name="similar"),
+    path("new/", views.submit, name="submit"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("attest/<str:token>/", views.attest, name="attest"),
+    path("wishes/<str:key>/", views.wish, name="wish"),
+    path("wishes/<str:key>/vote/", views.vote, name="vote"),
+    path("wishes/<str:key>/comment/", views.comment, name="comment"),
+    path("wishes/<str:key>/triage/", views.triage, name="triage"),
+]

@@ -1,0 +1,198 @@
+"""The wish portal (customers) and triage (staff): thin views over services and selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clientmap.catalog.models import Service
+from clientmap.core.decorators import internal_required
+from clientmap.core.roles import is_staff, person_of
+from clientmap.directory.models import Team
+from clientmap.voice import selectors, services
+from clientmap.voice.models import Attestation, Wish
+
+
+def _person(request: HttpRequest):
+    person = person_of(request.user)
+    if person is None and not is_staff(request.user):
+        raise PermissionDenied
+    return person
+
+
+def portal(request: HttpRequest) -> HttpResponse:
+    """Every signed-in person with a profile: the wishes they may see, most wanted first."""
+    person = _person(request)
+    qs = selectors.visible_wishes(request.user).select_related("team", "author")
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(text__icontains=q))
+    if status in Wish.Status.values:
+        qs = qs.filter(status=status)
+    sort = "-created" if request.GET.get("sort") == "new" else "-vote_count"
+    page = Paginator(qs.order_by(sort, "-created"), 30).get_page(request.GET.get("page"))
+    voted = set()
+    if person is not None:
+        voted = set(
+            person.votes.filter(wish__in=page.object_list).values_list("wish_id", flat=True)
+        )
+    return render(
+        request,
+        "voice/portal.html",
+        {
+            "page": page,
+            "voted": voted,
+            "q": q,
+            "status": status,
+            "statuses": Wish.Status.choices,
+            "teams": Team.objects.order_by("name"),
+            "can_post": person is not None,
+        },
+    )
+
+
+def similar(request: HttpRequest) -> HttpResponse:
+    """While typing a new wish: the existing ones it resembles (htmx partial)."""
+    _person(request)
+    text = request.GET.get("title", "") + " " + request.GET.get("text", "")
+    found = selectors.similar(text, selectors.visible_wishes(request.user))
+    return render(request, "voice/_similar.html", {"found": found})
+
+
+@require_POST
+def submit(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    if person is None:
+        raise PermissionDenied
+    title = request.POST.get("title", "").strip()
+    if not title:
+        messages.error(request, _("A wish needs a title."))
+        return redirect("voice:portal")
+    team = Team.objects.filter(key=request.POST.get("team", "")).first()
+    visibility = request.POST.get("visibility", Wish.Visibility.PUBLIC)
+    if visibility not in Wish.Visibility.values:
+        visibility = Wish.Visibility.PUBLIC
+    wish = services.submit_wish(
+        person, title, request.POST.get("text", ""), team=team, visibility=visibility
+    )
+    messages.success(request, _("Thank you: your wish is recorded."))
+    return redirect("voice:wish", key=wish.key)
+
+
+def _visible(request: HttpRequest, key: str) -> Wish:
+    """The wish if this user may see it (a merged wish is followed to its survivor)."""
+    w = get_object_or_404(Wish.objects.select_related("author", "team", "merged_into"), key=key)
+    if w.merged_into_id:
+        return w
+    if not selectors.visible_wishes(request.user).filter(pk=w.pk).exists():
+        raise PermissionDenied
+    return w
+
+
+def wish(request: HttpRequest, key: str) -> HttpResponse:
+    person = _person(request)
+    w = _visible(request, key)
+    if w.merged_into_id:
+        messages.info(request, _("This wish was merged into another one."))
+        return redirect("voice:wish", key=w.merged_into.key)
+    context = {
+        "wish": w,
+        "voted": person is not None and w.votes.filter(person=person).exists(),
+        "following": person is not None and w.follows.filter(person=person).exists(),
+        "comments": w.comments.select_related("person"),
+        "changes": w.status_changes.select_related("by"),
+        "covered_by": w.covered_by.order_by("name"),
+        "staff": is_staff(request.user),
+        "statuses": Wish.Status.choices,
+        "weights": selectors.weights(w) if is_staff(request.user) else {},
+    }
+    return render(request, "voice/wish.html", context)
+
+
+@require_POST
+def vote(request: HttpRequest, key: str) -> HttpResponse:
+    person = _person(request)
+    if person is None:
+        raise PermissionDenied
+    w = _visible(request, key)
+    if request.POST.get("undo"):
+        services.unvote(w, person)
+    else:
+        services.vote(w, person)
+    w.refresh_from_db()
+    voted = w.votes.filter(person=person).exists()
+    if request.htmx:
+        return render(request, "voice/_vote.html", {"wish": w, "voted": voted})
+    return redirect("voice:wish", key=w.key)
+
+
+@require_POST
+def comment(request: HttpRequest, key: str) -> HttpResponse:
+    person = _person(request)
+    if person is None:
+        raise PermissionDenied
+    w = _visible(request, key)
+    if request.POST.get("text", "").strip():
+        services.comment(w, person, request.POST["text"])
+    if request.POST.get("follow"):
+        services.follow(w, person)
+    return redirect("voice:wish", key=w.key)
+
+
+@require_POST
+def triage(request: HttpRequest, key: str) -> HttpResponse:
+    if not is_staff(request.user):
+        raise PermissionDenied
+    w = get_object_or_404(Wish, key=key)
+    action = request.POST.get("action")
+    try:
+        if action == "status":
+            services.change_status(
+                w, request.POST["status"], by=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Status changed; followers were told."))
+        elif action == "merge":
+            survivor = get_object_or_404(Wish, key=request.POST.get("into", "").strip())
+            services.merge(w, survivor, by=request.user)
+            messages.success(request, _("Merged: the votes moved to the surviving wish."))
+            return redirect("voice:wish", key=survivor.key)
+        elif action == "cover":
+            service = get_object_or_404(Service, key=request.POST.get("service", "").strip())
+            w.covered_by.add(service)
+            messages.success(request, _("Linked to the service that covers it."))
+    except (ValueError, KeyError) as exc:
+        messages.error(request, str(exc))
+    return redirect("voice:wish", key=w.key)
+
+
+@internal_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    team = Team.objects.filter(key=request.GET.get("team", "")).first()
+    return render(
+        request,
+        "voice/coverage.html",
+        {
+            "coverage": selectors.coverage(team),
+            "cycle": selectors.attestation(team),
+            "team": team,
+            "teams": Team.objects.order_by("name"),
+        },
+    )
+
+
+@login_not_required
+def attest(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-use link sent after delivery; the token is the permission."""
+    att = get_object_or_404(Attestation.objects.select_related("wish", "person"), token=token)
+    if request.method == "POST" and att.answered_at is None:
+        services.attest(token, request.POST.get("helped") == "yes", request.POST.get("comment", ""))
+        att.refresh_from_db()
+    return render(request, "voice/attest.html", {"att": att})
