@@ -146,3 +146,45 @@ def weights(wish: Wish) -> dict:
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+# --- demand weighted by who asks -----------------------------------------------------------
+
+DEFAULT_WEIGHTS = {"external_paying": 3, "customer": 2, "other": 1}
+
+
+def demand_weights() -> dict[str, int]:
+    """Weights of a vote by who casts it; override with CLIENTMAP["VOICE_WEIGHTS"]."""
+    from django.conf import settings
+
+    return {**DEFAULT_WEIGHTS, **settings.CLIENTMAP.get("VOICE_WEIGHTS", {})}
+
+
+def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
+    """Annotate ``demand``: the sum over a wish's votes of each voter's weight — a paying
+    external customer counts most, any other customer (internal, or external non-paying) next,
+    anyone else least. Accounts (fit group, revenue) will add their weight here."""
+    from django.db.models import Case, IntegerField, OuterRef, Subquery, Sum, Value, When
+    from django.db.models.functions import Coalesce
+
+    w = demand_weights()
+    paying = CustomerRelation.objects.filter(
+        person=OuterRef("person"), is_customer=True, kind="external_paying"
+    )
+    customer = CustomerRelation.objects.filter(person=OuterRef("person"), is_customer=True)
+    weighted = (
+        Vote.objects.filter(wish=OuterRef("pk"))
+        .annotate(
+            weight=Case(
+                When(Exists(paying), then=Value(w["external_paying"])),
+                When(Exists(customer), then=Value(w["customer"])),
+                default=Value(w["other"]),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by()
+        .values("wish")
+        .annotate(total=Sum("weight"))
+        .values("total")[:1]
+    )
+    return qs.annotate(demand=Coalesce(Subquery(weighted, output_field=IntegerField()), 0))

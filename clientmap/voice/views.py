@@ -37,8 +37,11 @@ def portal(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(title__icontains=q) | Q(text__icontains=q))
     if status in Wish.Status.values:
         qs = qs.filter(status=status)
-    sort = "-created" if request.GET.get("sort") == "new" else "-vote_count"
-    page = Paginator(qs.order_by(sort, "-created"), 30).get_page(request.GET.get("page"))
+    qs = selectors.with_demand(qs)
+    sort = {"new": "-created", "demand": "-demand"}.get(request.GET.get("sort", ""), "-vote_count")
+    page = Paginator(qs.order_by(sort, "-vote_count", "-created"), 30).get_page(
+        request.GET.get("page")
+    )
     voted = set()
     if person is not None:
         voted = set(

@@ -164,3 +164,23 @@ def test_similar_wishes_in_four_languages(home, existing, typed) -> None:
     services.submit_wish(author, "Single sign-on with the identity provider")
     found = selectors.similar(typed, Wish.objects.all())
     assert found and found[0] == target
+
+
+def test_demand_is_weighted_by_who_votes(home) -> None:
+    from datetime import date
+
+    acme = f.org(key="acme")
+    payer, employee, stranger = f.person(organization=acme), f.person(), f.person()
+    team = f.team()
+    f.request(payer, team, payment="cash", opened=date.today())  # external paying customer
+    f.request(employee, team, opened=date.today())  # internal customer
+    loud = services.submit_wish(stranger, "Many strangers")
+    for _ in range(4):
+        services.vote(loud, f.person())
+    valued = services.submit_wish(stranger, "The paying customer's")
+    services.vote(valued, payer)
+    services.vote(valued, employee)
+    ranked = list(selectors.with_demand(Wish.objects.all()).order_by("-demand"))
+    demand = {w.title: w.demand for w in ranked}
+    assert demand == {"Many strangers": 4, "The paying customer's": 5}
+    assert ranked[0] == valued  # fewer votes, more weight
