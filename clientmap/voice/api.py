@@ -1,0 +1,164 @@
+"""Voice of the customer API: mounted at /api/voice. Portal users may read, post and vote."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from clientmap.core.api_auth import ANY_USER
+from clientmap.core.roles import is_staff, person_of
+from clientmap.directory.models import Team
+from clientmap.voice import selectors, services
+from clientmap.voice.models import Wish
+
+router = Router(tags=["voice"], auth=ANY_USER)
+
+
+class WishOut(Schema):
+    key: str
+    title: str
+    text: str
+    status: str
+    visibility: str
+    team: str | None
+    votes: int
+    demand: int | None = None
+    created: datetime
+
+
+class WishIn(Schema):
+    title: str
+    text: str = ""
+    team: str | None = None
+    visibility: str = Wish.Visibility.PUBLIC
+
+
+class VoteOut(Schema):
+    key: str
+    votes: int
+    voted: bool
+
+
+class StatusIn(Schema):
+    status: str
+    reason: str = ""
+
+
+def _out(w: Wish) -> dict:
+    return {
+        "key": w.key,
+        "title": w.title,
+        "text": w.text,
+        "status": w.status,
+        "visibility": w.visibility,
+        "team": w.team.key if w.team_id else None,
+        "votes": w.vote_count,
+        "demand": getattr(w, "demand", None),
+        "created": w.created,
+    }
+
+
+class _Page:
+    def __init__(self, qs):
+        self.qs = qs
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, item):
+        return [_out(w) for w in self.qs[item]]
+
+
+def _wish(request, key: str) -> Wish:
+    w = get_object_or_404(Wish, key=key)
+    if not selectors.visible_wishes(request.auth).filter(pk=w.pk).exists():
+        raise HttpError(404, "No such wish.")
+    return w
+
+
+def _person(request):
+    person = person_of(request.auth)
+    if person is None:
+        raise HttpError(403, "Only people with a profile can post and vote.")
+    return person
+
+
+@router.get("/wishes", response=list[WishOut], summary="Wishes you may see")
+@paginate(LimitOffsetPagination)
+def wishes(request, sort: str = "votes", status: str = "", team: str = ""):
+    qs = selectors.with_demand(selectors.visible_wishes(request.auth).select_related("team"))
+    if status:
+        qs = qs.filter(status=status)
+    if team:
+        qs = qs.filter(team__key=team)
+    order = {"votes": "-vote_count", "demand": "-demand", "new": "-created"}.get(sort)
+    if order is None:
+        raise HttpError(400, "sort must be votes, demand or new")
+    return _Page(qs.order_by(order, "-created"))
+
+
+@router.post("/wishes", response={201: WishOut}, summary="Make a wish")
+def create(request, payload: WishIn):
+    person = _person(request)
+    team = Team.objects.filter(key=payload.team).first() if payload.team else None
+    if payload.visibility not in Wish.Visibility.values:
+        raise HttpError(400, "visibility must be public or organization")
+    w = services.submit_wish(
+        person, payload.title, payload.text, team=team, visibility=payload.visibility
+    )
+    return Status(201, _out(w))
+
+
+@router.get("/wishes/{key}", response=WishOut, summary="One wish")
+def detail(request, key: str):
+    return _out(_wish(request, key))
+
+
+@router.post("/wishes/{key}/vote", response=VoteOut, summary="Vote (once)")
+def vote(request, key: str):
+    person = _person(request)
+    w = _wish(request, key)
+    services.vote(w, person)
+    w.refresh_from_db()
+    return {"key": w.key, "votes": w.vote_count, "voted": True}
+
+
+@router.delete("/wishes/{key}/vote", response=VoteOut, summary="Take the vote back")
+def unvote(request, key: str):
+    person = _person(request)
+    w = _wish(request, key)
+    services.unvote(w, person)
+    w.refresh_from_db()
+    return {"key": w.key, "votes": w.vote_count, "voted": False}
+
+
+@router.get("/similar", response=list[WishOut], summary="Wishes like a text (before posting)")
+def similar(request, q: str):
+    return [_out(w) for w in selectors.similar(q, selectors.visible_wishes(request.auth))]
+
+
+@router.post("/wishes/{key}/status", response=WishOut, summary="Triage (staff)")
+def status(request, key: str, payload: StatusIn):
+    if not is_staff(request.auth):
+        raise HttpError(403, "Triage is for staff.")
+    w = get_object_or_404(Wish, key=key)
+    try:
+        services.change_status(w, payload.status, by=request.auth, reason=payload.reason)
+    except ValueError:
+        raise HttpError(400, f"status must be one of {', '.join(Wish.Status.values)}") from None
+    return _out(w)
+
+
+@router.get("/coverage", summary="Coverage of wishes and votes; attestation figures")
+def coverage(request, team: str = ""):
+    if person_of(request.auth) is None and not is_staff(request.auth):
+        raise HttpError(403, "Not for this user.")
+    t = Team.objects.filter(key=team).first() if team else None
+    return {"coverage": selectors.coverage(t), "attestation": selectors.attestation(t)}
