@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections
+from django.db import connection
 
 from clientmap.catalog.models import Service
 from clientmap.voice import selectors, services
@@ -50,7 +50,7 @@ def test_concurrent_votes_are_never_lost_or_doubled(home) -> None:
         except BaseException as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # each thread had its own connection
 
     threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
     for t in threads:
