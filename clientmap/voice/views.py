@@ -38,6 +38,9 @@ def portal(request: HttpRequest) -> HttpResponse:
     if status in Wish.Status.values:
         qs = qs.filter(status=status)
     qs = selectors.with_demand(qs)
+    min_demand = request.GET.get("min_demand", "")
+    if min_demand.isdigit():
+        qs = qs.filter(demand__gte=int(min_demand))
     sort = {"new": "-created", "demand": "-demand"}.get(request.GET.get("sort", ""), "-vote_count")
     page = Paginator(qs.order_by(sort, "-vote_count", "-created"), 30).get_page(
         request.GET.get("page")
@@ -58,6 +61,7 @@ def portal(request: HttpRequest) -> HttpResponse:
             "statuses": Wish.Status.choices,
             "teams": Team.objects.order_by("name"),
             "can_post": person is not None,
+            "min_demand": min_demand,
         },
     )
 

@@ -184,3 +184,18 @@ def test_demand_is_weighted_by_who_votes(home) -> None:
     demand = {w.title: w.demand for w in ranked}
     assert demand == {"Many strangers": 4, "The paying customer's": 5}
     assert ranked[0] == valued  # fewer votes, more weight
+
+
+def test_filter_by_weighted_demand(client, home) -> None:
+    from datetime import date
+
+    payer = f.person(organization=f.org(key="acme"))
+    f.request(payer, f.team(), payment="cash", opened=date.today())
+    heavy = services.submit_wish(payer, "Heavy")
+    services.vote(heavy, payer)
+    light = services.submit_wish(payer, "Light")
+    services.vote(light, f.person())
+    client.force_login(f.user(staff=True))
+    page = client.get("/voice/?min_demand=2")
+    titles = [w.title for w in page.context["page"]]
+    assert titles == ["Heavy"]
