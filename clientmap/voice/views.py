@@ -37,14 +37,27 @@ def portal(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(title__icontains=q) | Q(text__icontains=q))
     if status in Wish.Status.values:
         qs = qs.filter(status=status)
-    qs = selectors.with_demand(qs)
     min_demand = request.GET.get("min_demand", "")
-    if min_demand.isdigit():
-        qs = qs.filter(demand__gte=int(min_demand))
+    by_demand = request.GET.get("sort") == "demand" or min_demand.isdigit()
+    if by_demand:
+        # Demand is computed in SQL only when the list is sorted or filtered by it.
+        qs = selectors.with_demand(qs)
+        if min_demand.isdigit():
+            qs = qs.filter(demand__gte=int(min_demand))
     sort = {"new": "-created", "demand": "-demand"}.get(request.GET.get("sort", ""), "-vote_count")
+    if sort == "-demand" and not by_demand:
+        sort = "-vote_count"
     page = Paginator(qs.order_by(sort, "-vote_count", "-created"), 30).get_page(
         request.GET.get("page")
     )
+    if not by_demand:  # the demand of the 30 wishes shown, not of all of them
+        demand = dict(
+            selectors.with_demand(Wish.objects.filter(pk__in=[w.pk for w in page])).values_list(
+                "pk", "demand"
+            )
+        )
+        for w in page:
+            w.demand = demand.get(w.pk, 0)
     voted = set()
     if person is not None:
         voted = set(
