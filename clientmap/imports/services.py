@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from clientmap.core.db import retrying
 from clientmap.imports import mapping, workbook
 from clientmap.imports.engine import ImportFailed
 from clientmap.imports.errors import RowError
@@ -167,10 +168,12 @@ def _set_progress(job_id, **values) -> None:
 
 def run(job_id) -> ImportJob:
     """Run one job to the end; the outcome (report or errors) is stored on the job."""
-    updated = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    updated = retrying(
+        lambda: ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        )
     )
-    job = ImportJob.objects.get(pk=job_id)
+    job = retrying(lambda: ImportJob.objects.get(pk=job_id))
     if not updated and job.status != ImportJob.Status.RUNNING:
         return job
     started = time.perf_counter()
@@ -192,7 +195,7 @@ def run(job_id) -> ImportJob:
             RowError(job.filename, None, None, None, f"{type(exc).__name__}: {exc}").as_dict()
         ]
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "report", "errors", "finished_at"])
+    retrying(lambda: job.save(update_fields=["status", "report", "errors", "finished_at"]))
     _set_progress(job.pk, done=job.size, step=job.status)
     return job
 

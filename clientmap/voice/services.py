@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import TypeVar
-
 from django.core.mail import send_mail
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.voice.models import (
     Attestation,
@@ -24,20 +21,6 @@ from clientmap.voice.models import (
     Vote,
     Wish,
 )
-
-T = TypeVar("T")
-
-
-def _retrying(fn: Callable[[], T], attempts: int = 40) -> T:
-    """SQLite has one writer at a time: retry briefly when the database is busy."""
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(0.005 * (attempt + 1))
-    raise AssertionError("unreachable")
 
 
 def _recount(wish_ids: list[int]) -> None:
@@ -76,7 +59,7 @@ def submit_wish(
             Follow.objects.get_or_create(wish=wish, person=author)
             return wish
 
-    return _retrying(do)
+    return retrying(do)
 
 
 def vote(wish: Wish, person: Person) -> bool:
@@ -95,7 +78,7 @@ def vote(wish: Wish, person: Person) -> bool:
             Wish.objects.filter(pk=wish.pk).update(vote_count=F("vote_count") + 1)
             return True
 
-    return _retrying(do)
+    return retrying(do)
 
 
 def unvote(wish: Wish, person: Person) -> bool:
@@ -106,15 +89,15 @@ def unvote(wish: Wish, person: Person) -> bool:
                 Wish.objects.filter(pk=wish.pk).update(vote_count=F("vote_count") - 1)
             return bool(deleted)
 
-    return _retrying(do)
+    return retrying(do)
 
 
 def comment(wish: Wish, person: Person, text: str) -> Comment:
-    return _retrying(lambda: Comment.objects.create(wish=wish, person=person, text=text.strip()))
+    return retrying(lambda: Comment.objects.create(wish=wish, person=person, text=text.strip()))
 
 
 def follow(wish: Wish, person: Person) -> None:
-    _retrying(lambda: Follow.objects.get_or_create(wish=wish, person=person))
+    retrying(lambda: Follow.objects.get_or_create(wish=wish, person=person))
 
 
 @transaction.atomic

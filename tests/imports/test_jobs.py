@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from clientmap.core import demo
+from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.engagements.models import Request
 from clientmap.imports.models import ImportJob
@@ -39,7 +40,7 @@ def workbook_zip(tmp_path: Path, break_it: bool = False) -> bytes:
 def wait(job_id, seconds: float = 30) -> ImportJob:
     deadline = time.time() + seconds
     while time.time() < deadline:
-        job = ImportJob.objects.get(pk=job_id)
+        job = retrying(lambda: ImportJob.objects.get(pk=job_id))
         if job.finished:
             return job
         time.sleep(0.1)
