@@ -1,0 +1,391 @@
+"""X1 figures, set-based: CSAT, mean score, response rate and promises kept, grouped by team,
+service, organization or customer kind, over a window and by month.
+
+Every figure is one grouped query (answers, surveys sent, promises); the median delay comes from
+a histogram of delays grouped in SQL (delays are whole days, so the histogram is small). See
+``rules`` for what each figure means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from clientmap.directory.models import Organization
+from clientmap.experience import rules
+from clientmap.experience.models import Touchpoint
+
+BY = ("team", "service", "organization", "kind", "all")
+
+
+# --- the contract the fit area codes against ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgExperience:
+    answers: int  # survey answers (touchpoints of kind survey with a score) in the window
+    csat: float | None  # share of answers scoring 4-5, 0..1; None when answers == 0
+    mean_score: float | None  # 1..5
+    csat_trend: float | None  # CSAT of the last 90 days minus CSAT of the 90 days before
+    promises_due: int  # requests with a target date fulfilled (or overdue) in the window
+    promises_kept: float | None  # share delivered by the target date, 0..1
+    median_delay_days: float | None  # median days late over the late ones (None if none)
+
+
+def organization_experience(
+    *,
+    org_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
+    window_days: int = 365,
+) -> dict[int, OrgExperience]:
+    """Per organization (of the answering/requesting person), set-based (two aggregate
+    queries). Organizations with no answer and no promise due are absent."""
+    ids = None if org_ids is None else sorted({int(i) for i in org_ids})
+    if ids is not None and not ids:
+        return {}
+    as_of = as_of or timezone.localdate()
+    answers = _answers("organization", as_of=as_of, window_days=window_days, org_ids=ids)
+    promises = _promises("organization", as_of=as_of, window_days=window_days, org_ids=ids)
+    out = {}
+    for org in set(answers) | set(promises):
+        a = answers.get(org, _EMPTY_ANSWERS)
+        p = promises.get(org, _EMPTY_PROMISES)
+        out[org] = OrgExperience(
+            answers=a.answers,
+            csat=a.csat,
+            mean_score=a.mean_score,
+            csat_trend=a.csat_trend,
+            promises_due=p.due,
+            promises_kept=p.kept_share,
+            median_delay_days=p.median_delay_days,
+        )
+    return out
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Answers:
+    answers: int = 0
+    good: int = 0
+    score_sum: int = 0
+    recent: int = 0
+    recent_good: int = 0
+    before: int = 0
+    before_good: int = 0
+
+    @property
+    def csat(self) -> float | None:
+        return _share(self.good, self.answers)
+
+    @property
+    def mean_score(self) -> float | None:
+        return self.score_sum / self.answers if self.answers else None
+
+    @property
+    def csat_trend(self) -> float | None:
+        if not self.recent or not self.before:
+            return None
+        return self.recent_good / self.recent - self.before_good / self.before
+
+
+@dataclass(frozen=True)
+class Promises:
+    due: int = 0
+    kept: int = 0
+    overdue: int = 0  # still open past the target date
+    delays: dict[int, int] = field(default_factory=dict)  # days late → requests
+
+    @property
+    def kept_share(self) -> float | None:
+        return _share(self.kept, self.due)
+
+    @property
+    def late(self) -> int:
+        return self.due - self.kept
+
+    @property
+    def median_delay_days(self) -> float | None:
+        return rules.median(self.delays)
+
+
+@dataclass(frozen=True)
+class Responses:
+    sent: int = 0
+    answered: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return _share(self.answered, self.sent)
+
+
+_EMPTY_ANSWERS = Answers()
+_EMPTY_PROMISES = Promises()
+
+
+def _home_id() -> int | None:
+    return Organization.objects.filter(is_home=True).values_list("id", flat=True).first()
+
+
+def _dimension(by: str, alias: str, person_col: str, home: int | None) -> tuple[str, str]:
+    """(extra join, group expression) for grouping rows of ``alias`` by ``by``."""
+    if by == "team":
+        return "", f"{alias}.team_id"
+    if by == "service":
+        return "", f"{alias}.service_id"
+    if by == "organization":
+        return "", "p.organization_id"
+    if by == "kind":
+        return rules.kind_sql(f"{alias}.team_id", person_col, home)
+    if by == "all":
+        return "", "0"
+    raise ValueError(f"by must be one of {', '.join(BY)}")
+
+
+def _filters(
+    alias: str,
+    params: dict,
+    *,
+    team_ids: list[int] | None,
+    org_ids: list[int] | None,
+    service_ids: list[int] | None = None,
+) -> str:
+    parts = []
+    for name, column, ids in (
+        ("team", f"{alias}.team_id", team_ids),
+        ("org", "p.organization_id", org_ids),
+        ("service", f"{alias}.service_id", service_ids),
+    ):
+        if ids is None:
+            continue
+        if not ids:
+            parts.append("1 = 0")
+            continue
+        names = []
+        for i, v in enumerate(ids):
+            params[f"{name}{i}"] = int(v)
+            names.append(f"%({name}{i})s")
+        parts.append(f"{column} IN ({', '.join(names)})")
+    return "".join(f" AND {p}" for p in parts)
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _answers(
+    by: str,
+    *,
+    as_of: date,
+    window_days: int,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+) -> dict:
+    """Answers in (as_of − window, as_of] grouped by ``by`` (and month with ``monthly``)."""
+    home = _home_id() if by == "kind" else None
+    join, group = _dimension(by, "t", "t.person_id", home)
+    recent = as_of - timedelta(days=rules.RECENT_DAYS)
+    before = as_of - timedelta(days=2 * rules.RECENT_DAYS)
+    lo = as_of - timedelta(days=window_days)
+    params: dict = {
+        "kind": Touchpoint.Kind.SURVEY.value,
+        "as_of": as_of,
+        "lo": lo,
+        "recent": recent,
+        "before": before,
+        "from": min(lo, before),
+    }
+    month = f", {rules.month_of('t.day')}" if monthly else ""
+    sql = f"""
+        SELECT {group} AS g{month},
+          SUM(CASE WHEN t.day > %(lo)s THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(lo)s AND t.score >= 4 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(lo)s THEN t.score ELSE 0 END),
+          SUM(CASE WHEN t.day > %(recent)s THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(recent)s AND t.score >= 4 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(before)s AND t.day <= %(recent)s THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(before)s AND t.day <= %(recent)s AND t.score >= 4
+                   THEN 1 ELSE 0 END)
+        FROM experience_touchpoint t
+        JOIN directory_person p ON p.id = t.person_id
+        {join}
+        WHERE t.kind = %(kind)s AND t.score IS NOT NULL
+          AND t.day <= %(as_of)s AND t.day > %(from)s
+          {_filters("t", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
+        GROUP BY {group}{month}
+    """
+    out = {}
+    width = 2 if monthly else 1
+    for row in _rows(sql, params):
+        key = tuple(row[:width]) if monthly else row[0]
+        counts = [int(x or 0) for x in row[width:]]
+        if monthly and not counts[0]:
+            continue
+        out[key] = Answers(*counts)
+    return out
+
+
+def _promises(
+    by: str,
+    *,
+    as_of: date,
+    window_days: int,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+) -> dict:
+    """Promises due in (as_of − window, as_of] grouped by ``by``: one query grouped by the
+    delay in days, folded here into counts and a delay histogram per group."""
+    home = _home_id() if by == "kind" else None
+    join, group = _dimension(by, "r", "r.requester_id", home)
+    params: dict = {"as_of": as_of, "lo": as_of - timedelta(days=window_days)}
+    delay = rules.promise_delay_sql("%(as_of)s")
+    due_day = f"CASE WHEN r.status = '{rules.FULFILLED}' THEN r.closed ELSE r.target END"
+    month = f", {rules.month_of(due_day)}" if monthly else ""
+    sql = f"""
+        SELECT {group} AS g{month}, {delay} AS delay,
+               CASE WHEN r.status = '{rules.FULFILLED}' THEN 0 ELSE 1 END AS still_open,
+               COUNT(*)
+        FROM engagements_request r
+        JOIN directory_person p ON p.id = r.requester_id
+        {join}
+        WHERE {rules.promise_due_sql()}
+          {_filters("r", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
+        GROUP BY {group}{month}, {delay}, CASE WHEN r.status = '{rules.FULFILLED}' THEN 0 ELSE 1 END
+    """
+    acc: dict = {}
+    width = 2 if monthly else 1
+    for row in _rows(sql, params):
+        key = tuple(row[:width]) if monthly else row[0]
+        d, still_open, n = int(row[width]), int(row[width + 1]), int(row[width + 2])
+        a = acc.setdefault(key, {"due": 0, "kept": 0, "overdue": 0, "delays": {}})
+        a["due"] += n
+        if d <= 0:
+            a["kept"] += n
+        else:
+            a["delays"][d] = a["delays"].get(d, 0) + n
+        if still_open:
+            a["overdue"] += n
+    return {k: Promises(**v) for k, v in acc.items()}
+
+
+def _responses(
+    by: str,
+    *,
+    as_of: date,
+    window_days: int,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+) -> dict:
+    """Surveys sent in the window, and how many were answered, grouped by ``by``."""
+    home = _home_id() if by == "kind" else None
+    join, group = _dimension(by, "s", "s.person_id", home)
+    _start, end = rules.day_bounds(as_of)
+    lo, _ = rules.day_bounds(as_of - timedelta(days=window_days - 1))
+    params: dict = {"lo": lo, "end": end}
+    month = ""
+    if monthly:
+        month = f", {rules.month_of('s.sent_at')}"
+    sql = f"""
+        SELECT {group} AS g{month}, COUNT(*),
+               SUM(CASE WHEN s.answered_at IS NOT NULL THEN 1 ELSE 0 END)
+        FROM experience_survey s
+        JOIN directory_person p ON p.id = s.person_id
+        {join}
+        WHERE s.sent_at >= %(lo)s AND s.sent_at < %(end)s
+          {_filters("s", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
+        GROUP BY {group}{month}
+    """
+    out = {}
+    width = 2 if monthly else 1
+    for row in _rows(sql, params):
+        key = tuple(row[:width]) if monthly else row[0]
+        out[key] = Responses(int(row[width] or 0), int(row[width + 1] or 0))
+    return out
+
+
+# --- the satisfaction table (pages, CLI, API) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every X1 figure of one group (a team, service, organization, kind, or everything)."""
+
+    answers: Answers = _EMPTY_ANSWERS
+    promises: Promises = _EMPTY_PROMISES
+    responses: Responses = field(default_factory=Responses)
+
+    def as_dict(self) -> dict:
+        a, p, r = self.answers, self.promises, self.responses
+        return {
+            "answers": a.answers,
+            "csat": a.csat,
+            "mean_score": a.mean_score,
+            "csat_trend": a.csat_trend,
+            "surveys_sent": r.sent,
+            "surveys_answered": r.answered,
+            "response_rate": r.rate,
+            "promises_due": p.due,
+            "promises_kept": p.kept,
+            "promises_kept_share": p.kept_share,
+            "promises_overdue": p.overdue,
+            "median_delay_days": p.median_delay_days,
+        }
+
+
+def figures(
+    by: str = "team",
+    *,
+    as_of: date | None = None,
+    window_days: int | None = None,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+) -> dict:
+    """Group key (an id, a kind, or 0 for ``all``; with ``monthly`` a (key, 'YYYY-MM') pair)
+    → ``Figures``. Three grouped queries."""
+    if by not in BY:
+        raise ValueError(f"by must be one of {', '.join(BY)}")
+    as_of = as_of or timezone.localdate()
+    window_days = window_days or rules.window_days()
+    kw = {
+        "as_of": as_of,
+        "window_days": window_days,
+        "team_ids": team_ids,
+        "org_ids": org_ids,
+        "service_ids": service_ids,
+        "monthly": monthly,
+    }
+    answers = _answers(by, **kw)
+    promises = _promises(by, **kw)
+    responses = _responses(by, **kw)
+    keys = set(answers) | set(promises) | set(responses)
+    return {
+        k: Figures(
+            answers.get(k, _EMPTY_ANSWERS),
+            promises.get(k, _EMPTY_PROMISES),
+            responses.get(k, Responses()),
+        )
+        for k in keys
+    }
+
+
+def as_json(exp: OrgExperience) -> dict:
+    return asdict(exp)
