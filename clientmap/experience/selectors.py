@@ -389,3 +389,176 @@ def figures(
 
 def as_json(exp: OrgExperience) -> dict:
     return asdict(exp)
+
+
+# --- one person's journey ----------------------------------------------------------------------
+
+
+def journey(person, *, team=None, limit: int = 300, as_of: date | None = None) -> dict:
+    """Every touchpoint of ``person`` with every team, newest first, with the surveys sent and
+    the promises (kept, late, or overdue and still open) marked."""
+    from clientmap.engagements.models import Request
+    from clientmap.experience import derive
+    from clientmap.experience.models import Survey
+
+    derive.catch_up_notices()
+    as_of = as_of or timezone.localdate()
+    tps = Touchpoint.objects.filter(person=person).select_related("team", "service", "request")
+    surveys = Survey.objects.filter(person=person).select_related("team", "request")
+    overdue = Request.objects.filter(
+        requester=person,
+        status__in=rules.OPEN,
+        target__lt=as_of,
+    ).select_related("team")
+    if team is not None:
+        tps = tps.filter(team=team)
+        surveys = surveys.filter(team=team)
+        overdue = overdue.filter(team=team)
+    items: list[dict] = []
+    for tp in tps.order_by("-day", "-id")[:limit]:
+        item = {"type": "touchpoint", "day": tp.day, "at": tp.at, "tp": tp, "team": tp.team}
+        r = tp.request
+        if tp.kind == Touchpoint.Kind.FULFILLED and r is not None and r.target and r.closed:
+            late = (r.closed - r.target).days
+            item["promise"] = "kept" if late <= 0 else "missed"
+            item["late_days"] = max(late, 0)
+        items.append(item)
+    for s in surveys.order_by("-sent_at")[:limit]:
+        items.append(
+            {
+                "type": "survey",
+                "day": timezone.localtime(s.sent_at).date(),
+                "at": s.sent_at,
+                "survey": s,
+                "team": s.team,
+            }
+        )
+    for r in overdue[:limit]:
+        items.append(
+            {
+                "type": "overdue",
+                "day": r.target,
+                "at": None,
+                "request": r,
+                "team": r.team,
+                "promise": "missed",
+                "late_days": (as_of - r.target).days,
+            }
+        )
+    items.sort(key=lambda i: (i["day"], i["at"].timestamp() if i["at"] else 0), reverse=True)
+    scores = [i["tp"].score for i in items if i["type"] == "touchpoint" and i["tp"].score]
+    promises = [i["promise"] for i in items if "promise" in i]
+    return {
+        "items": items[:limit],
+        "answers": len(scores),
+        "csat": _share(sum(1 for s in scores if s >= 4), len(scores)),
+        "kept": promises.count("kept"),
+        "missed": promises.count("missed"),
+    }
+
+
+# --- never asked --------------------------------------------------------------------------------
+
+
+def never_asked(*, team=None, months: int | None = None, as_of: date | None = None):
+    """The active C1 customers (of ``team``, or of any team) who were never asked for feedback
+    nor answered a survey, or not in the last ``months`` months (default
+    ``CLIENTMAP_NEVER_ASKED_MONTHS``, 12). Paying customers first, then those never asked,
+    then the longest unasked; annotated ``rank`` (0 paying, 1 external non-paying, 2
+    internal), ``last_asked`` and ``last_answered``."""
+    from django.db.models import (
+        Case,
+        Exists,
+        F,
+        IntegerField,
+        Max,
+        OuterRef,
+        Q,
+        Subquery,
+        Value,
+        When,
+    )
+
+    from clientmap.customers.models import CustomerRelation, Kind
+    from clientmap.directory.models import Person
+    from clientmap.experience.models import Survey
+
+    as_of = as_of or timezone.localdate()
+    months = rules.never_asked_months() if months is None else months
+    cutoff_day = as_of - timedelta(days=round(months * 30.44))
+    cutoff, _ = rules.day_bounds(cutoff_day)
+    rel = CustomerRelation.objects.filter(person=OuterRef("pk"), is_customer=True, active=True)
+    if team is not None:
+        rel = rel.filter(team=team)
+    rank = (
+        rel.annotate(
+            r=Case(
+                When(kind=Kind.EXTERNAL_PAYING, then=Value(0)),
+                When(kind=Kind.EXTERNAL_NONPAYING, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("r")
+        .values("r")[:1]
+    )
+    asked = Survey.objects.filter(person=OuterRef("pk"))
+    answered = Touchpoint.objects.filter(person=OuterRef("pk"), kind=Touchpoint.Kind.SURVEY)
+    if team is not None:
+        asked = asked.filter(Q(team=team) | Q(team__isnull=True))
+        answered = answered.filter(Q(team=team) | Q(team__isnull=True))
+    last_asked = asked.order_by().values("person").annotate(m=Max("sent_at")).values("m")[:1]
+    last_answered = (
+        answered.order_by().values("person").annotate(m=Max("day")).values("m")[:1]
+    )
+    return (
+        Person.objects.filter(Exists(rel))
+        .exclude(Exists(asked.filter(sent_at__gte=cutoff)))
+        .exclude(Exists(answered.filter(day__gte=cutoff_day)))
+        .annotate(
+            rank=Subquery(rank, output_field=IntegerField()),
+            last_asked=Subquery(last_asked),
+            last_answered=Subquery(last_answered),
+        )
+        .select_related("organization")
+        .order_by("rank", F("last_asked").asc(nulls_first=True), "name", "pk")
+    )
+
+
+# --- the value chain's view of satisfaction (V1) ------------------------------------------------
+
+
+def reached_paying_organizations(team, *, direct: bool = False, graph=None) -> list[int]:
+    """Ids of the paying organizations ``team``'s work reaches (valuechain V1)."""
+    from clientmap.valuechain.rules import TEAM, load_graph
+
+    g = graph or load_graph()
+    node = g.node(TEAM, team.pk)
+    if node < 0:
+        return []
+    bits = g.team_bits(direct=direct)[node - g.offsets[TEAM]]
+    return sorted(int(g.db_id[i]) for i in g.bits_to_nodes(bits))
+
+
+def value_chain_satisfaction(team, *, as_of: date | None = None, window_days: int | None = None):
+    """For ``team``: its direct customers' satisfaction (answers about the team) beside the
+    satisfaction of the paying customers its work reaches through the value chain — every
+    answer given by people of those paying organizations, about any team — and of those
+    reached directly (not only through the home organization)."""
+    as_of = as_of or timezone.localdate()
+    kw = {"as_of": as_of, "window_days": window_days}
+    reached = reached_paying_organizations(team)
+    direct_reach = reached_paying_organizations(team, direct=True)
+    own = figures("all", team_ids=[team.pk], **kw).get(0, Figures())
+    paying = figures("all", org_ids=reached, **kw).get(0, Figures()) if reached else Figures()
+    paying_direct = (
+        figures("all", org_ids=direct_reach, **kw).get(0, Figures()) if direct_reach else Figures()
+    )
+    return {
+        "direct_customers": own,
+        "paying_reached": paying,
+        "paying_reached_directly": paying_direct,
+        "paying_organizations": len(reached),
+        "paying_organizations_directly": len(direct_reach),
+        "organization_ids": reached,
+    }
