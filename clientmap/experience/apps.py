@@ -7,4 +7,12 @@ class ExperienceConfig(AppConfig):
     verbose_name = _("Experience and satisfaction")
 
     def ready(self) -> None:
-        from clientmap.experience import signals  # noqa: F401
+        from clientmap.core import hooks
+        from clientmap.experience import selectors, signals  # noqa: F401
+
+        hooks.overview.register(
+            "experience",
+            hooks.OverviewFigures(
+                selectors.overview_figures, template="experience/_home.html", order=40
+            ),
+        )

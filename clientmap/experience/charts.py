@@ -43,8 +43,7 @@ def bars(rows: list[tuple[str, float | None]], *, title: str, width: int = 560) 
         if value is not None:
             w = max(0.0, min(1.0, value)) * plot
             out.append(
-                f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                f'fill="{COLORS[0]}"/>'
+                f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{COLORS[0]}"/>'
             )
         out.append(
             f'<text x="{label_w + plot + 6}" y="{y + bar_h - 5}" class="chart-value">'

@@ -147,7 +147,7 @@ def _dimension(by: str, alias: str, person_col: str, home: int | None) -> tuple[
     if by == "kind":
         return rules.kind_sql(f"{alias}.team_id", person_col, home)
     if by == "all":
-        return "", "0"
+        return "", "CAST(0 AS integer)"  # not a bare 0: GROUP BY 0 would be a position
     raise ValueError(f"by must be one of {', '.join(BY)}")
 
 
@@ -193,9 +193,11 @@ def _answers(
     org_ids: list[int] | None = None,
     service_ids: list[int] | None = None,
     monthly: bool = False,
+    home: int | None = None,
 ) -> dict:
     """Answers in (as_of − window, as_of] grouped by ``by`` (and month with ``monthly``)."""
-    home = _home_id() if by == "kind" else None
+    if by == "kind" and home is None:
+        home = _home_id()
     join, group = _dimension(by, "t", "t.person_id", home)
     recent = as_of - timedelta(days=rules.RECENT_DAYS)
     before = as_of - timedelta(days=2 * rules.RECENT_DAYS)
@@ -247,10 +249,12 @@ def _promises(
     org_ids: list[int] | None = None,
     service_ids: list[int] | None = None,
     monthly: bool = False,
+    home: int | None = None,
 ) -> dict:
     """Promises due in (as_of − window, as_of] grouped by ``by``: one query grouped by the
     delay in days, folded here into counts and a delay histogram per group."""
-    home = _home_id() if by == "kind" else None
+    if by == "kind" and home is None:
+        home = _home_id()
     join, group = _dimension(by, "r", "r.requester_id", home)
     params: dict = {"as_of": as_of, "lo": as_of - timedelta(days=window_days)}
     delay = rules.promise_delay_sql("%(as_of)s")
@@ -292,9 +296,11 @@ def _responses(
     org_ids: list[int] | None = None,
     service_ids: list[int] | None = None,
     monthly: bool = False,
+    home: int | None = None,
 ) -> dict:
     """Surveys sent in the window, and how many were answered, grouped by ``by``."""
-    home = _home_id() if by == "kind" else None
+    if by == "kind" and home is None:
+        home = _home_id()
     join, group = _dimension(by, "s", "s.person_id", home)
     _start, end = rules.day_bounds(as_of)
     lo, _ = rules.day_bounds(as_of - timedelta(days=window_days - 1))
@@ -372,6 +378,7 @@ def figures(
         "org_ids": org_ids,
         "service_ids": service_ids,
         "monthly": monthly,
+        "home": _home_id() if by == "kind" else None,
     }
     answers = _answers(by, **kw)
     promises = _promises(by, **kw)
@@ -508,9 +515,7 @@ def never_asked(*, team=None, months: int | None = None, as_of: date | None = No
         asked = asked.filter(Q(team=team) | Q(team__isnull=True))
         answered = answered.filter(Q(team=team) | Q(team__isnull=True))
     last_asked = asked.order_by().values("person").annotate(m=Max("sent_at")).values("m")[:1]
-    last_answered = (
-        answered.order_by().values("person").annotate(m=Max("day")).values("m")[:1]
-    )
+    last_answered = answered.order_by().values("person").annotate(m=Max("day")).values("m")[:1]
     return (
         Person.objects.filter(Exists(rel))
         .exclude(Exists(asked.filter(sent_at__gte=cutoff)))
@@ -561,4 +566,12 @@ def value_chain_satisfaction(team, *, as_of: date | None = None, window_days: in
         "paying_organizations": len(reached),
         "paying_organizations_directly": len(direct_reach),
         "organization_ids": reached,
+    }
+
+
+def overview_figures() -> dict:
+    """The first screen's satisfaction block: overall figures and the never-asked count."""
+    return {
+        "satisfaction": figures("all").get(0, Figures()),
+        "never_asked": never_asked().count(),
     }

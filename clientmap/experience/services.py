@@ -93,9 +93,7 @@ def _mail(survey: Survey, *, reminder: bool) -> EmailMessage:
             for part in (
                 _("Hello %(name)s,") % {"name": survey.person.name},
                 about,
-                _(
-                    "How satisfied are you with %(who)s? One question, 1 to 5, no login needed:"
-                )
+                _("How satisfied are you with %(who)s? One question, 1 to 5, no login needed:")
                 % {"who": who},
                 link(survey),
                 _("The link works once and expires on %(day)s.")
@@ -314,9 +312,7 @@ def send_segment(
     qs = segment_people(team=team, organization=organization, kind=kind)
     if people is not None:
         qs = qs.filter(pk__in=list(people))
-    keep = _eligible(
-        qs, team_id=team.pk if team else None, request_id=None, result=result, now=now
-    )
+    keep = _eligible(qs, team_id=team.pk if team else None, request_id=None, result=result, now=now)
     _create(
         keep,
         reason=Survey.Reason.SEGMENT,
@@ -396,7 +392,9 @@ def parse_score(value) -> int | None:
     return score if 1 <= score <= 5 else None
 
 
-def answer(token: str, score, comment: str = "", now: datetime | None = None) -> tuple[str, Survey | None]:
+def answer(
+    token: str, score, comment: str = "", now: datetime | None = None
+) -> tuple[str, Survey | None]:
     """Record an answer once (a conditional UPDATE: two concurrent answers cannot both win)."""
     now = now or timezone.now()
     problem, survey = open_survey(token, now)

@@ -15,8 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
@@ -50,9 +49,9 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "answers")
     rows = report.table(by, team=team, sort=sort)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    overall = selectors.figures(
-        "all", team_ids=[team.pk] if team else None
-    ).get(0, selectors.Figures())
+    overall = selectors.figures("all", team_ids=[team.pk] if team else None).get(
+        0, selectors.Figures()
+    )
     trend = report.trend(team=team)
     bars = charts.bars(
         [(r.name, r.figures.answers.csat) for r in page.object_list[:20]],
@@ -255,7 +254,9 @@ def survey_links(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="survey-links.csv"'
     w = csv.writer(response)
-    w.writerow(["person", "name", "email", "language", "team", "request", "sent", "expires", "link"])
+    w.writerow(
+        ["person", "name", "email", "language", "team", "request", "sent", "expires", "link"]
+    )
     for s in qs.order_by("sent_at", "pk").iterator(chunk_size=2000):
         w.writerow(
             [

@@ -1,4 +1,4 @@
-"""Formatting for X1 figures, and the overview's satisfaction block."""
+"""Formatting for X1 figures."""
 
 from __future__ import annotations
 
@@ -28,12 +28,3 @@ def one(value) -> str:
     if value is None:
         return "—"
     return f"{float(value):.1f}"
-
-
-@register.inclusion_tag("experience/_home.html")
-def satisfaction_overview() -> dict:
-    """The first screen's satisfaction figure and the never-asked count (two-three queries)."""
-    from clientmap.experience import selectors
-
-    overall = selectors.figures("all").get(0, selectors.Figures())
-    return {"overall": overall, "never_asked": selectors.never_asked().count()}
