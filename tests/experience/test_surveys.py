@@ -115,7 +115,8 @@ def test_get_never_records_post_records_once(world, client: Client) -> None:
         "Quick, thanks",
     )
     again = client.post(url, {"score": "1"})
-    assert again.status_code == 410 and b"already" in again.content.lower()
+    assert again.status_code == 410
+    assert "ya se respondió" in again.content.decode()  # Ann reads Spanish
     assert Touchpoint.objects.get(kind="survey").score == 4
 
 
@@ -135,7 +136,7 @@ def test_expired_and_tampered_links_get_their_page_in_the_recipients_language(
     Survey.objects.filter(pk=s.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     expired = client.get(f"/es/experience/s/{token}/")
     assert expired.status_code == 410
-    assert "expired" in expired.content.decode() or "caducado" in expired.content.decode()
+    assert "caducado" in expired.content.decode()
     assert client.post(f"/experience/s/{token}/", {"score": "5"}).status_code == 410
     assert not Touchpoint.objects.filter(kind="survey").exists()
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
