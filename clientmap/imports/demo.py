@@ -28,7 +28,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from clientmap.directory.models import Person
-from clientmap.imports import workbook
+from clientmap.imports import demo_experience, touchpoints, workbook
 
 PASSWORD = os.environ.get("CLIENTMAP_DEMO_PASSWORD", "clientmap-demo")
 
@@ -748,7 +748,8 @@ def write_workbook(folder: Path, today: date | None = None) -> None:
         [
             (k, rq, t, s, st, pay, ago(o), ago(a), ahead(tg), ago(c), title)
             for k, rq, t, s, st, pay, o, a, tg, c, title in REQUESTS
-        ],
+        ]
+        + demo_experience.request_rows(ago, ahead),
     )
     _write(
         folder,
@@ -756,6 +757,7 @@ def write_workbook(folder: Path, today: date | None = None) -> None:
         ["person", "team", "service", "role", "date", "source"],
         [(p, t, s, role, ago(d), src) for p, t, s, role, d, src in INVOLVEMENTS],
     )
+    _write(folder, "touchpoints.csv", touchpoints.COLUMNS, demo_experience.touchpoint_rows(today))
 
 
 def load(today: date | None = None) -> tuple[workbook.Report, list[str]]:
@@ -765,6 +767,7 @@ def load(today: date | None = None) -> tuple[workbook.Report, list[str]]:
         write_workbook(folder, today)
         with transaction.atomic():
             report = workbook.import_workbook(folder)
+            demo_experience.load_surveys(today or date.today())
             users = _users()
     return report, users
 
