@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from clientmap.core import bulk
 from clientmap.engagements.models import Request
+from clientmap.experience import rules
 from clientmap.experience.models import DeriveState, Touchpoint
 
 TABLE = Touchpoint._meta.db_table
@@ -38,10 +39,11 @@ COLUMNS = (
     "day",
     "at",
     "score",
+    "delay",
     "comment",
 )
-REQUEST_PARTS = 4  # the request part of ``_select`` repeats its condition this many times
-_SAME = ("person_id", "team_id", "service_id", "kind", "day", "at", "comment")
+REQUEST_PARTS = 5  # the request part of ``_select`` repeats its condition this many times
+_SAME = ("person_id", "team_id", "service_id", "kind", "day", "at", "delay", "comment")
 
 
 def _true() -> str:
@@ -64,24 +66,37 @@ def _select(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> str:
         f"SELECT {t} AS derived, r.requester_id AS person_id, r.team_id AS team_id, "
         "r.service_id AS service_id, r.id AS request_id, CAST(NULL AS bigint) AS notice_id, "
         "'{kind}' AS kind, {day} AS day, "
-        f"{null_ts} AS at, CAST(NULL AS integer) AS score, '' AS comment "
+        f"{null_ts} AS at, CAST(NULL AS integer) AS score, {{delay}} AS delay, '' AS comment "
         "FROM engagements_request r WHERE {cond} AND " + request_where
     )
+    no = "CAST(NULL AS integer)"
+    late = (
+        "CASE WHEN r.target IS NULL THEN NULL WHEN r.closed > r.target "
+        f"THEN {rules.days_between('r.closed', 'r.target')} ELSE 0 END"
+    )
     parts = [
-        base.format(kind=k.OPENED, day="r.opened", cond="1 = 1"),
-        base.format(kind=k.ACCEPTED, day="r.accepted", cond="r.accepted IS NOT NULL"),
+        base.format(kind=k.OPENED, day="r.opened", cond="1 = 1", delay=no),
+        base.format(kind=k.ACCEPTED, day="r.accepted", cond="r.accepted IS NOT NULL", delay=no),
         base.format(
             kind=k.FULFILLED,
             day="r.closed",
             cond=f"r.status = '{s.FULFILLED}' AND r.closed IS NOT NULL",
+            delay=late,
         ),
         base.format(
             kind=k.DECLINED,
             day="COALESCE(r.closed, r.accepted, r.opened)",
             cond=f"r.status = '{s.DECLINED}'",
+            delay=no,
+        ),
+        base.format(
+            kind=k.DUE,
+            day="r.target",
+            cond=f"r.target IS NOT NULL AND r.status IN ({rules.q(rules.OPEN)})",
+            delay=no,
         ),
         f"SELECT {t}, n.person_id, sv.team_id, n.service_id, CAST(NULL AS bigint), n.id, "
-        f"'{k.NOTICE}', {_notice_day()}, n.sent_at, CAST(NULL AS integer), n.subject "
+        f"'{k.NOTICE}', {_notice_day()}, n.sent_at, CAST(NULL AS integer), {no}, n.subject "
         "FROM valuechain_impactnotice n LEFT JOIN catalog_service sv ON sv.id = n.service_id "
         "WHERE " + notice_where,
     ]

@@ -39,9 +39,10 @@ class Touchpoint(models.Model):
         FIRST_ANSWER = "first_answer", _("first answer")
         FULFILLED = "fulfilled", _("request fulfilled")
         DECLINED = "declined", _("request declined")
+        DUE = "due", _("target date of an open request")
 
     # Kinds the rebuild writes from requests and impact notices.
-    DERIVED_FROM_REQUESTS = (Kind.OPENED, Kind.ACCEPTED, Kind.FULFILLED, Kind.DECLINED)
+    DERIVED_FROM_REQUESTS = (Kind.OPENED, Kind.ACCEPTED, Kind.FULFILLED, Kind.DECLINED, Kind.DUE)
     # Kinds a person may record by hand, import or post (the derived ones are rebuilt).
     RECORDABLE = (
         Kind.SURVEY,
@@ -105,6 +106,15 @@ class Touchpoint(models.Model):
     day = models.DateField(_("day"))
     at = models.DateTimeField(_("at"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    delay = models.IntegerField(
+        _("days late"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Derived ``fulfilled`` touchpoints of a request with a target date: days after the "
+            "target (0 when kept)."
+        ),
+    )
     comment = models.TextField(_("comment"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -129,7 +139,7 @@ class Touchpoint(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["person", "day"], name="touchpoint_person_day"),
+            models.Index(fields=["person", "kind", "day"], name="touchpoint_person_kind_day"),
             models.Index(fields=["team", "kind", "day"], name="touchpoint_team_kind_day"),
             models.Index(fields=["kind", "day"], name="touchpoint_kind_day"),
             models.Index(fields=["request", "kind"], name="touchpoint_request_kind"),

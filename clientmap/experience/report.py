@@ -136,5 +136,14 @@ def trend(
     }
 
 
+def total(rows: list[Row]) -> Figures:
+    """Everyone's figures from a table's groups: every count is additive and the groups of one
+    grouping partition the rows (a row without team or service is the "(none)" group)."""
+    out = Figures()
+    for r in rows:
+        out = out + r.figures
+    return out
+
+
 def as_json(rows: list[Row]) -> list[dict]:
     return [r.as_dict() for r in rows]

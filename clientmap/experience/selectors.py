@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -222,7 +223,7 @@ def _answers(
           SUM(CASE WHEN t.day > %(before)s AND t.day <= %(recent)s AND t.score >= 4
                    THEN 1 ELSE 0 END)
         FROM experience_touchpoint t
-        JOIN directory_person p ON p.id = t.person_id
+        {_person_join(by, org_ids)}
         {join}
         WHERE t.kind = %(kind)s AND t.score IS NOT NULL
           AND t.day <= %(as_of)s AND t.day > %(from)s
@@ -251,40 +252,55 @@ def _promises(
     monthly: bool = False,
     home: int | None = None,
 ) -> dict:
-    """Promises due in (as_of − window, as_of] grouped by ``by``: one query grouped by the
-    delay in days, folded here into counts and a delay histogram per group."""
+    """Promises due in (as_of − window, as_of] grouped by ``by``: one query over the derived
+    touchpoints (``fulfilled`` with its delay, ``due`` for an open request's target date),
+    grouped by the delay in days and folded here into counts and a delay histogram per group."""
     if by == "kind" and home is None:
         home = _home_id()
-    join, group = _dimension(by, "r", "r.requester_id", home)
-    params: dict = {"as_of": as_of, "lo": as_of - timedelta(days=window_days)}
-    delay = rules.promise_delay_sql("%(as_of)s")
-    due_day = f"CASE WHEN r.status = '{rules.FULFILLED}' THEN r.closed ELSE r.target END"
-    month = f", {rules.month_of(due_day)}" if monthly else ""
+    join, group = _dimension(by, "t", "t.person_id", home)
+    params: dict = {
+        "as_of": as_of,
+        "lo": as_of - timedelta(days=window_days),
+        "fulfilled": Touchpoint.Kind.FULFILLED.value,
+        "due": Touchpoint.Kind.DUE.value,
+    }
+    overdue = rules.days_between("%(as_of)s", "t.day")
+    delay = f"CASE WHEN t.kind = %(fulfilled)s THEN t.delay ELSE {overdue} END"
+    still_open = "CASE WHEN t.kind = %(due)s THEN 1 ELSE 0 END"
+    month = f", {rules.month_of('t.day')}" if monthly else ""
+    person = _person_join(by, org_ids)
     sql = f"""
-        SELECT {group} AS g{month}, {delay} AS delay,
-               CASE WHEN r.status = '{rules.FULFILLED}' THEN 0 ELSE 1 END AS still_open,
-               COUNT(*)
-        FROM engagements_request r
-        JOIN directory_person p ON p.id = r.requester_id
+        SELECT {group} AS g{month}, {delay} AS delay, {still_open}, COUNT(*)
+        FROM experience_touchpoint t
+        {person}
         {join}
-        WHERE {rules.promise_due_sql()}
-          {_filters("r", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
-        GROUP BY {group}{month}, {delay}, CASE WHEN r.status = '{rules.FULFILLED}' THEN 0 ELSE 1 END
+        WHERE t.kind IN (%(fulfilled)s, %(due)s) AND t.day > %(lo)s AND t.day <= %(as_of)s
+          AND ((t.kind = %(fulfilled)s AND t.delay IS NOT NULL)
+               OR (t.kind = %(due)s AND t.day < %(as_of)s))
+          {_filters("t", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
+        GROUP BY {group}{month}, {delay}, {still_open}
     """
     acc: dict = {}
     width = 2 if monthly else 1
     for row in _rows(sql, params):
         key = tuple(row[:width]) if monthly else row[0]
-        d, still_open, n = int(row[width]), int(row[width + 1]), int(row[width + 2])
+        d, is_open, n = int(row[width]), int(row[width + 1]), int(row[width + 2])
         a = acc.setdefault(key, {"due": 0, "kept": 0, "overdue": 0, "delays": {}})
         a["due"] += n
         if d <= 0:
             a["kept"] += n
         else:
             a["delays"][d] = a["delays"].get(d, 0) + n
-        if still_open:
+        if is_open:
             a["overdue"] += n
     return {k: Promises(**v) for k, v in acc.items()}
+
+
+def _person_join(by: str, org_ids) -> str:
+    """The person join, only when the grouping or a filter needs the person's organization."""
+    if by in ("organization", "kind") or org_ids is not None:
+        return "JOIN directory_person p ON p.id = t.person_id"
+    return ""
 
 
 def _responses(
@@ -312,7 +328,7 @@ def _responses(
         SELECT {group} AS g{month}, COUNT(*),
                SUM(CASE WHEN s.answered_at IS NOT NULL THEN 1 ELSE 0 END)
         FROM experience_survey s
-        JOIN directory_person p ON p.id = s.person_id
+        {_person_join(by, org_ids).replace("t.person_id", "s.person_id")}
         {join}
         WHERE s.sent_at >= %(lo)s AND s.sent_at < %(end)s
           {_filters("s", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
@@ -336,6 +352,25 @@ class Figures:
     answers: Answers = _EMPTY_ANSWERS
     promises: Promises = _EMPTY_PROMISES
     responses: Responses = field(default_factory=Responses)
+
+    def __add__(self, other: Figures) -> Figures:
+        a, b = self.answers, other.answers
+        delays = dict(self.promises.delays)
+        for d, n in other.promises.delays.items():
+            delays[d] = delays.get(d, 0) + n
+        return Figures(
+            Answers(*(getattr(a, f) + getattr(b, f) for f in Answers.__dataclass_fields__)),
+            Promises(
+                self.promises.due + other.promises.due,
+                self.promises.kept + other.promises.kept,
+                self.promises.overdue + other.promises.overdue,
+                delays,
+            ),
+            Responses(
+                self.responses.sent + other.responses.sent,
+                self.responses.answered + other.responses.answered,
+            ),
+        )
 
     def as_dict(self) -> dict:
         a, p, r = self.answers, self.promises, self.responses
@@ -371,6 +406,15 @@ def figures(
         raise ValueError(f"by must be one of {', '.join(BY)}")
     as_of = as_of or timezone.localdate()
     window_days = window_days or rules.window_days()
+    key = _cache_key("figures", by, as_of, window_days, team_ids, org_ids, service_ids, monthly)
+    found = cache.get(key)
+    if found is None:
+        found = _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly) -> dict:
     kw = {
         "as_of": as_of,
         "window_days": window_days,
@@ -394,6 +438,48 @@ def figures(
     }
 
 
+# --- a cache of figures, keyed by what they are computed from ---------------------------------
+
+CACHE_SECONDS = 300
+
+
+def fingerprint() -> tuple:
+    """Cheap (index-only) marks of the tables the figures read: any answer, survey sent,
+    touchpoint recorded or rebuild of the derived touchpoints gives new ids; deletions and
+    updates bump ``invalidate``'s generation (and the cache lives ``CACHE_SECONDS`` at most)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(id) FROM experience_touchpoint), "
+            "(SELECT MAX(id) FROM experience_survey), "
+            "(SELECT MAX(computed_at) FROM experience_derivestate)"
+        )
+        marks = cursor.fetchone()
+    return (
+        connection.alias,
+        connection.settings_dict.get("NAME"),
+        cache.get(_GENERATION_KEY, 0),
+        *marks,
+    )
+
+
+_GENERATION_KEY = "clientmap:experience:generation"
+
+
+def invalidate(*_args, **_kwargs) -> None:
+    """Drop every cached figure (connected to updates and deletions of their inputs)."""
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 1, None)
+
+
+def _cache_key(*parts) -> str:
+    import hashlib
+
+    raw = repr((parts, fingerprint())).encode()
+    return "clientmap:experience:" + hashlib.sha1(raw, usedforsecurity=False).hexdigest()
+
+
 def as_json(exp: OrgExperience) -> dict:
     return asdict(exp)
 
@@ -404,7 +490,6 @@ def as_json(exp: OrgExperience) -> dict:
 def journey(person, *, team=None, limit: int = 300, as_of: date | None = None) -> dict:
     """Every touchpoint of ``person`` with every team, newest first, with the surveys sent and
     the promises (kept, late, or overdue and still open) marked."""
-    from clientmap.engagements.models import Request
     from clientmap.experience import derive
     from clientmap.experience.models import Survey
 
@@ -412,23 +497,18 @@ def journey(person, *, team=None, limit: int = 300, as_of: date | None = None) -
     as_of = as_of or timezone.localdate()
     tps = Touchpoint.objects.filter(person=person).select_related("team", "service", "request")
     surveys = Survey.objects.filter(person=person).select_related("team", "request")
-    overdue = Request.objects.filter(
-        requester=person,
-        status__in=rules.OPEN,
-        target__lt=as_of,
-    ).select_related("team")
     if team is not None:
         tps = tps.filter(team=team)
         surveys = surveys.filter(team=team)
-        overdue = overdue.filter(team=team)
     items: list[dict] = []
     for tp in tps.order_by("-day", "-id")[:limit]:
         item = {"type": "touchpoint", "day": tp.day, "at": tp.at, "tp": tp, "team": tp.team}
-        r = tp.request
-        if tp.kind == Touchpoint.Kind.FULFILLED and r is not None and r.target and r.closed:
-            late = (r.closed - r.target).days
-            item["promise"] = "kept" if late <= 0 else "missed"
-            item["late_days"] = max(late, 0)
+        if tp.kind == Touchpoint.Kind.FULFILLED and tp.delay is not None:
+            item["promise"] = "kept" if tp.delay <= 0 else "missed"
+            item["late_days"] = tp.delay
+        elif tp.kind == Touchpoint.Kind.DUE and tp.day < as_of:
+            item["promise"] = "missed"
+            item["late_days"] = (as_of - tp.day).days
         items.append(item)
     for s in surveys.order_by("-sent_at")[:limit]:
         items.append(
@@ -438,18 +518,6 @@ def journey(person, *, team=None, limit: int = 300, as_of: date | None = None) -
                 "at": s.sent_at,
                 "survey": s,
                 "team": s.team,
-            }
-        )
-    for r in overdue[:limit]:
-        items.append(
-            {
-                "type": "overdue",
-                "day": r.target,
-                "at": None,
-                "request": r,
-                "team": r.team,
-                "promise": "missed",
-                "late_days": (as_of - r.target).days,
             }
         )
     items.sort(key=lambda i: (i["day"], i["at"].timestamp() if i["at"] else 0), reverse=True)

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from clientmap.customers.models import RecomputeState
 from clientmap.engagements.models import Request
 from clientmap.experience import derive
-from clientmap.experience.models import Touchpoint
+from clientmap.experience.models import Survey, Touchpoint
 from clientmap.valuechain.models import ImpactNotice
 
 
@@ -53,3 +54,19 @@ def _on_notice(sender, instance: ImpactNotice, raw: bool = False, **kwargs) -> N
     if not raw:
         pk = instance.pk
         transaction.on_commit(lambda: derive.derive(notice_ids=[pk]))
+
+
+def _invalidate(sender, **kwargs) -> None:
+    from clientmap.experience import selectors
+
+    selectors.invalidate()
+
+
+for _model in (Touchpoint, Survey, Request):
+    post_save.connect(
+        _invalidate, sender=_model, dispatch_uid=f"experience-cache-{_model.__name__}"
+    )
+    post_delete.connect(
+        _invalidate, sender=_model, dispatch_uid=f"experience-cache-del-{_model.__name__}"
+    )
+post_save.connect(_invalidate, sender=RecomputeState, dispatch_uid="experience-cache-relations")

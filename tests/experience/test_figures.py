@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clientmap.customers import rules as customer_rules
 from clientmap.engagements.models import Request
-from clientmap.experience import selectors
+from clientmap.experience import derive, selectors
 from clientmap.experience.models import Survey, Touchpoint
 from clientmap.experience.selectors import OrgExperience, organization_experience
 from tests import factories as f
@@ -87,6 +87,7 @@ def test_promises_kept_and_median_delay_known_answer(world) -> None:
     promise(ann, team, target_ago=3, status="submitted")  # never agreed: no promise
     promise(ann, team, target_ago=500, closed_ago=400)  # fulfilled before the window
     f.request(ann, team, status="fulfilled", closed=AS_OF, target=None)  # no target
+    derive.derive()
     e = organization_experience(as_of=AS_OF)[world["acme"].pk]
     assert e.promises_due == 5
     assert e.promises_kept == pytest.approx(2 / 5)
@@ -98,11 +99,13 @@ def test_median_delay_of_an_even_count_and_none_when_all_kept(world) -> None:
     ann, bob, team = world["ann"], world["bob"], world["team"]
     promise(ann, team, target_ago=20, closed_ago=18)  # 2 late
     promise(ann, team, target_ago=20, closed_ago=15)  # 5 late
+    derive.derive()
     assert organization_experience(as_of=AS_OF)[world["acme"].pk].median_delay_days == 3.5
     f.home_org()
     solo = f.org(key="solo")
     sam = f.person(solo)
     promise(sam, team, target_ago=5, closed_ago=6)
+    derive.derive()
     e = organization_experience(as_of=AS_OF)[solo.pk]
     assert (e.promises_due, e.promises_kept, e.median_delay_days) == (1, 1.0, None)
     del bob
@@ -129,6 +132,7 @@ def test_window_is_configurable(world) -> None:
 def test_two_queries(world, django_assert_num_queries) -> None:
     answer(world["ann"], world["team"], 5, 1)
     promise(world["ann"], world["team"], target_ago=3, closed_ago=2)
+    derive.derive()
     with django_assert_num_queries(2):
         organization_experience(as_of=AS_OF)
 
@@ -179,7 +183,17 @@ def test_monthly_trend(world) -> None:
     answer(ann, team, 1, 29)  # 2026-06-01
     answer(ann, team, 1, 31)  # 2026-05
     promise(ann, team, target_ago=40, closed_ago=35)  # due 2026-05-26, late
+    derive.derive()
     out = selectors.figures("team", as_of=AS_OF, monthly=True)
     assert out[(team.pk, "2026-06")].answers.csat == 0.5
     assert out[(team.pk, "2026-05")].answers.csat == 0
     assert out[(team.pk, "2026-05")].promises.kept_share == 0
+
+
+def test_cached_figures_follow_changes(world) -> None:
+    t = answer(world["ann"], world["team"], 5, 1)
+    assert selectors.figures("team", as_of=AS_OF)[world["team"].pk].answers.answers == 1
+    answer(world["bob"], world["team"], 1, 1)
+    assert selectors.figures("team", as_of=AS_OF)[world["team"].pk].answers.csat == 0.5
+    t.delete()
+    assert selectors.figures("team", as_of=AS_OF)[world["team"].pk].answers.csat == 0
