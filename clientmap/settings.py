@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "clientmap.valuechain",
     "clientmap.voice",
     "clientmap.experience",
+    "clientmap.fit",
 ]
 
 MIDDLEWARE = [

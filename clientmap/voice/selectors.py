@@ -151,6 +151,25 @@ def _share(part: int, whole: int) -> float | None:
 # --- demand weighted by who asks -----------------------------------------------------------
 
 DEFAULT_WEIGHTS = {"external_paying": 3, "customer": 2, "other": 1}
+# Extra weight of a vote by the fit group (K1) of the voter's organization: key accounts'
+# votes count most; group 3 (we want them, they are unhappy) next. Override with
+# CLIENTMAP["VOICE_GROUP_WEIGHTS"] ({group: extra}).
+DEFAULT_GROUP_WEIGHTS = {1: 2, 2: 0, 3: 1, 4: 0}
+
+# Hook filled by the accounts area: ``fn(group) -> queryset of organization ids`` in that group.
+_group_sources: list = []
+
+
+def register_group_source(fn) -> None:
+    if fn not in _group_sources:
+        _group_sources.append(fn)
+
+
+def group_weights() -> dict[int, int]:
+    from django.conf import settings
+
+    extra = {int(k): int(v) for k, v in settings.CLIENTMAP.get("VOICE_GROUP_WEIGHTS", {}).items()}
+    return {**DEFAULT_GROUP_WEIGHTS, **extra}
 
 
 def demand_weights() -> dict[str, int]:
@@ -163,7 +182,8 @@ def demand_weights() -> dict[str, int]:
 def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
     """Annotate ``demand``: the sum over a wish's votes of each voter's weight — a paying
     external customer counts most, any other customer (internal, or external non-paying) next,
-    anyone else least. Accounts (fit group, revenue) will add their weight here."""
+    anyone else least; the fit group of the voter's organization adds its extra weight
+    (:func:`group_weights`) when the accounts area is installed."""
     from django.db.models import Case, IntegerField, OuterRef, Subquery, Sum, Value, When
     from django.db.models.functions import Coalesce
 
@@ -172,16 +192,23 @@ def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
         person=OuterRef("person"), is_customer=True, kind="external_paying"
     )
     customer = CustomerRelation.objects.filter(person=OuterRef("person"), is_customer=True)
+    weight = Case(
+        When(Exists(paying), then=Value(w["external_paying"])),
+        When(Exists(customer), then=Value(w["customer"])),
+        default=Value(w["other"]),
+        output_field=IntegerField(),
+    )
+    extra = [
+        When(person__organization_id__in=fn(g), then=Value(bonus))
+        for fn in _group_sources[:1]
+        for g, bonus in sorted(group_weights().items())
+        if bonus
+    ]
+    if extra:
+        weight = weight + Case(*extra, default=Value(0), output_field=IntegerField())
     weighted = (
         Vote.objects.filter(wish=OuterRef("pk"))
-        .annotate(
-            weight=Case(
-                When(Exists(paying), then=Value(w["external_paying"])),
-                When(Exists(customer), then=Value(w["customer"])),
-                default=Value(w["other"]),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(weight=weight)
         .order_by()
         .values("wish")
         .annotate(total=Sum("weight"))
