@@ -138,3 +138,12 @@ def five(db, experience):
         "team": team,
         "staff": staff,
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A request in another language leaves it active in the thread: reset it."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")
