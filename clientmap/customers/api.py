@@ -123,7 +123,7 @@ class _Page:
 
     def __getitem__(self, item):
         rows = list(self.qs[item])
-        badges = hooks.account_badges(r.person.organization_id for r in rows)
+        badges = hooks.account_badges_for(r.person.organization_id for r in rows)
         return [_relation(r, badges) for r in rows]
 
 

@@ -104,7 +104,7 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
     )
     page: Page = Paginator(rows, 100).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    badges = hooks.account_badges(r.person.organization_id for r in page.object_list)
+    badges = hooks.account_badges_for(r.person.organization_id for r in page.object_list)
     for r in page.object_list:
         r.fit_badge = badges.get(r.person.organization_id)
     context = {

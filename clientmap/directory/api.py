@@ -58,7 +58,7 @@ class TeamDetail(TeamOut):
 
 
 def _org(o: Organization, badges: dict | None = None) -> dict:
-    badges = hooks.account_badges([o.pk]) if badges is None else badges
+    badges = hooks.account_badges_for([o.pk]) if badges is None else badges
     return {
         "key": o.key,
         "name": o.name,
@@ -77,7 +77,7 @@ def _unit(u: Unit) -> dict:
 
 
 def _person(p: Person, badges: dict | None = None) -> dict:
-    badges = hooks.account_badges([p.organization_id]) if badges is None else badges
+    badges = hooks.account_badges_for([p.organization_id]) if badges is None else badges
     return {
         "key": p.key,
         "name": p.name,
@@ -143,7 +143,7 @@ class _LazyList:
         if self.org_of is None:
             return [self.fn(x) for x in objs]
         # fit badges of the whole page at once
-        badges = hooks.account_badges(self.org_of(x) for x in objs)
+        badges = hooks.account_badges_for(self.org_of(x) for x in objs)
         return [self.fn(x, badges) for x in objs]
 
 
@@ -189,5 +189,5 @@ def team(request, key: str):
 
 def _members(t: Team) -> list[dict]:
     people = list(_people_qs().filter(teams=t))
-    badges = hooks.account_badges(p.organization_id for p in people)
+    badges = hooks.account_badges_for(p.organization_id for p in people)
     return [_person(p, badges) for p in people]

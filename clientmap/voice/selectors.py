@@ -9,6 +9,7 @@ from collections import Counter
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clientmap.catalog.models import Service
+from clientmap.core import hooks
 from clientmap.core.roles import is_staff, person_of
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Organization
@@ -151,18 +152,11 @@ def _share(part: int, whole: int) -> float | None:
 # --- demand weighted by who asks -----------------------------------------------------------
 
 DEFAULT_WEIGHTS = {"external_paying": 3, "customer": 2, "other": 1}
-# Extra weight of a vote by the fit group (K1) of the voter's organization: key accounts'
-# votes count most; group 3 (we want them, they are unhappy) next. Override with
+# Extra weight of a vote by the fit group (K1) of the voter's organization, added by the
+# accounts area through the ``demand_weight_cases`` hook: key accounts' votes count most,
+# group 3 (we want them, they are not happy) next. Override with
 # CLIENTMAP["VOICE_GROUP_WEIGHTS"] ({group: extra}).
 DEFAULT_GROUP_WEIGHTS = {1: 2, 2: 0, 3: 1, 4: 0}
-
-# Hook filled by the accounts area: ``fn(group) -> queryset of organization ids`` in that group.
-_group_sources: list = []
-
-
-def register_group_source(fn) -> None:
-    if fn not in _group_sources:
-        _group_sources.append(fn)
 
 
 def group_weights() -> dict[int, int]:
@@ -182,8 +176,8 @@ def demand_weights() -> dict[str, int]:
 def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
     """Annotate ``demand``: the sum over a wish's votes of each voter's weight — a paying
     external customer counts most, any other customer (internal, or external non-paying) next,
-    anyone else least; the fit group of the voter's organization adds its extra weight
-    (:func:`group_weights`) when the accounts area is installed."""
+    anyone else least. Accounts (fit group, revenue) add their clauses first through the
+    ``demand_weight_cases`` hook of ``clientmap.core.hooks``."""
     from django.db.models import Case, IntegerField, OuterRef, Subquery, Sum, Value, When
     from django.db.models.functions import Coalesce
 
@@ -192,23 +186,17 @@ def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
         person=OuterRef("person"), is_customer=True, kind="external_paying"
     )
     customer = CustomerRelation.objects.filter(person=OuterRef("person"), is_customer=True)
-    weight = Case(
-        When(Exists(paying), then=Value(w["external_paying"])),
-        When(Exists(customer), then=Value(w["customer"])),
-        default=Value(w["other"]),
-        output_field=IntegerField(),
-    )
-    extra = [
-        When(person__organization_id__in=fn(g), then=Value(bonus))
-        for fn in _group_sources[:1]
-        for g, bonus in sorted(group_weights().items())
-        if bonus
-    ]
-    if extra:
-        weight = weight + Case(*extra, default=Value(0), output_field=IntegerField())
     weighted = (
         Vote.objects.filter(wish=OuterRef("pk"))
-        .annotate(weight=weight)
+        .annotate(
+            weight=Case(
+                *hooks.demand_weight_cases(OuterRef("person"), w),
+                When(Exists(paying), then=Value(w["external_paying"])),
+                When(Exists(customer), then=Value(w["customer"])),
+                default=Value(w["other"]),
+                output_field=IntegerField(),
+            )
+        )
         .order_by()
         .values("wish")
         .annotate(total=Sum("weight"))
