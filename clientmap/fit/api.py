@@ -7,7 +7,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from clientmap.core.roles import is_staff
@@ -214,7 +214,7 @@ def override(request, key: str, payload: OverrideIn):
         raise HttpError(
             400, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         ) from None
-    return 201, account(org)
+    return Status(201, account(org))
 
 
 @router.delete(
