@@ -419,18 +419,19 @@ def group_counts(placed: dict[int, Current]) -> dict[int, int]:
 
 
 def overview() -> dict:
-    """The first screen's block: key accounts (group 1) and the count per group."""
+    """The first screen's block: key accounts (group 1) and the count per group (keys prefixed:
+    they are merged into the overview's figures)."""
     placed = current()
     if not placed:
-        return {"counts": None, "key": [], "key_total": 0}
+        return {"fit_counts": None, "fit_key": [], "fit_key_total": 0}
     counts = group_counts(placed)
     top_ids = [o for o, c in placed.items() if c.group == 1]
     top = sorted(((placed[o].revenue, o) for o in top_ids), key=lambda x: (-x[0], x[1]))[:10]
     orgs = Organization.objects.in_bulk([o for _, o in top])
     return {
-        "counts": [(g, SHORT[g], POLICY[g], counts[g]) for g in (1, 2, 3, 4)],
-        "key": [{"org": orgs[o], "revenue": r} for r, o in top if o in orgs],
-        "key_total": len(top_ids),
+        "fit_counts": [(g, SHORT[g], POLICY[g], counts[g]) for g in (1, 2, 3, 4)],
+        "fit_key": [{"org": orgs[o], "revenue": r} for r, o in top if o in orgs],
+        "fit_key_total": len(top_ids),
     }
 
 

@@ -242,3 +242,43 @@ def test_settings_page_saves_and_file_locks(staff_client, tmp_path, monkeypatch,
     deploy.write_text("[fit]\nwants_us_threshold = 7\n")
     html = staff_client.get(url).content.decode()
     assert "outside" in html
+
+
+@pytest.mark.django_db
+def test_badges_cost_the_same_queries_for_one_or_many_accounts(five, staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team = five["team"]
+    url = reverse("customers:team", args=[team.key])
+    customer_rules.recompute()
+    rules.recompute(as_of=AS_OF)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as c:
+            assert staff_client.get(url).status_code == 200
+        return len(c.captured_queries)
+
+    few = count()
+    for org in (five["payer"], five["debtor"], five["friendly"]):
+        for _ in range(3):
+            f.request(f.person(org), team, opened=AS_OF - timedelta(days=1))
+    customer_rules.recompute()
+    assert count() == few
+
+
+@pytest.mark.django_db
+def test_moves_and_history_pages_queries(placed, staff_client, django_assert_num_queries):
+    services.override(
+        placed["debtor"], group=2, reason="new contract", expires=timezone.localdate()
+    )
+    rules.recompute(as_of=AS_OF)
+    # session, user, latest run, baseline (none 30 days older: then the oldest), moves
+    with django_assert_num_queries(6):
+        html = staff_client.get(reverse("fit:moves")).content.decode()
+    assert "Unhappy Debtor" in html
+    with django_assert_num_queries(
+        5
+    ):  # session, user, runs, counts per group, moves between the two
+        html = staff_client.get(reverse("fit:history")).content.decode()
+    assert '<td class="num">1</td>' in html
