@@ -17,8 +17,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from clientmap.core import demo
 from clientmap.directory.models import Person
+from clientmap.imports import demo
 from clientmap.imports import services as import_services
 from clientmap.valuechain import rules
 from clientmap.voice import services as voice
