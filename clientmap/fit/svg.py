@@ -25,7 +25,13 @@ CELLS = 25
 W, H = 720, 560
 PAD_L, PAD_R, PAD_T, PAD_B = 56, 16, 16, 48
 R_MIN, R_MAX = 3.0, 16.0
-COLOURS = {1: "#2c8a3c", 2: "#c08a1e", 3: "#2b6cb0", 4: "#a33a3a", None: "#777"}
+COLOURS = {
+    1: "#23702f",
+    2: "#855b0a",
+    3: "#1e4f85",
+    4: "#a33a3a",
+    None: "#595959",
+}  # ≥ 4.5:1 on the tints
 
 
 @dataclass(frozen=True)
