@@ -641,5 +641,31 @@ def overview_figures() -> dict:
     """The first screen's satisfaction block: overall figures and the never-asked count."""
     return {
         "satisfaction": figures("all").get(0, Figures()),
-        "never_asked": never_asked().count(),
+        "never_asked": never_asked_count(),
     }
+
+
+def never_asked_count(*, team=None, months: int | None = None) -> int:
+    """How many are on the never-asked list (cached like the figures)."""
+    key = _cache_key("never", team.pk if team is not None else None, months, timezone.localdate())
+    n = cache.get(key)
+    if n is None:
+        n = never_asked(team=team, months=months).count()
+        cache.set(key, n, CACHE_SECONDS)
+    return n
+
+
+class Counted:
+    """A queryset whose count is known: lets a paginator skip its COUNT(*)."""
+
+    def __init__(self, qs, count: int) -> None:
+        self.qs, self._count = qs, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item):
+        return self.qs[item]

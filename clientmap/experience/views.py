@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
@@ -113,7 +115,7 @@ def team_experience(request: HttpRequest, key: str) -> HttpResponse:
             "compare": compare,
             "by_service": report.table("service", team=team),
             "by_kind": report.table("kind", team=team),
-            "never_asked": selectors.never_asked(team=team).count(),
+            "never_asked": selectors.never_asked_count(team=team),
         },
     )
 
@@ -139,7 +141,8 @@ def never_asked(request: HttpRequest) -> HttpResponse:
     except ValueError:
         months = None
     qs = selectors.never_asked(team=team, months=months)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    counted = selectors.Counted(qs, selectors.never_asked_count(team=team, months=months))
+    page = Paginator(counted, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -168,9 +171,8 @@ def survey_people(request: HttpRequest) -> HttpResponse:
     else:
         result = services.send_segment(team=team, people=ids, by=request.user)
         _tell(request, result)
-    target = "experience:never_asked"
-    url = redirect(target).url + (f"?team={team.key}" if team else "")
-    return redirect(url)
+    url = reverse("experience:never_asked")
+    return redirect(url + ("?" + urlencode({"team": team.key}) if team else ""))
 
 
 def _tell(request: HttpRequest, result: services.SendResult) -> None:
