@@ -206,13 +206,6 @@ def _at(today: date, days: int) -> datetime:
     return timezone.make_aware(datetime.combine(today - timedelta(days=days), time(10)))
 
 
-def request_rows(ago, ahead) -> list[tuple]:
-    return [
-        (k, rq, t, s, st, pay, ago(o), ago(a), ahead(tg), ago(c), title)
-        for k, rq, t, s, st, pay, o, a, tg, c, title in REQUESTS
-    ]
-
-
 def touchpoint_rows(today: date) -> list[tuple]:
     return [
         (k, p, t, s, r, kind, _at(today, d).isoformat(), "" if score is None else score, c)

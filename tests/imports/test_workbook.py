@@ -87,7 +87,8 @@ def test_changed_row_is_updated_not_duplicated(book: Path) -> None:
     line = 1 + next(i for i, r in enumerate(demo.REQUESTS, 1) if r[0] == "REQ-1007")
     edit(book, "requests.csv", line, "status", "accepted")
     report = workbook.import_workbook(book)
-    assert report.counts["requests"] == {"created": 0, "updated": 1, "unchanged": 16}
+    unchanged = len(demo.REQUESTS) - 1
+    assert report.counts["requests"] == {"created": 0, "updated": 1, "unchanged": unchanged}
     assert Request.objects.count() == len(demo.REQUESTS)
     rel = CustomerRelation.objects.get(team__key="t-impl", person__key="lib-head")
     assert rel.is_customer  # was a prospect: the declined request is now accepted
