@@ -13,12 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
 
-from clientmap.core import demo
 from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.engagements.models import Request
 from clientmap.imports.models import ImportJob
 from tests import factories as f
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

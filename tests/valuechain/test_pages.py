@@ -13,12 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from clientmap.core import demo
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Person, Team
 from clientmap.valuechain import rules, svg, views
 from clientmap.valuechain.models import ImpactNotice
 from tests import factories as f
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
