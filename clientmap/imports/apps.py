@@ -7,8 +7,10 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
-        from clientmap.imports.valuechain_files import SECTIONS
+        # The imports layer writes every domain: each area's workbook files live in a module of
+        # this package and are registered here (never by the domain app, which sits lower).
+        from clientmap.imports import valuechain_files, voice_files
         from clientmap.imports.workbook import register_section
 
-        for section in SECTIONS:
+        for section in [*voice_files.SECTIONS, *valuechain_files.SECTIONS]:
             register_section(section)
