@@ -7,7 +7,6 @@ import base64
 import pytest
 
 from clientmap.engagements.models import Request
-from clientmap.imports import demo
 from tests import factories as f
 from tests import story as demo
 

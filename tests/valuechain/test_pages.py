@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Person, Team
-from clientmap.imports import demo
 from clientmap.valuechain import rules, svg, views
 from clientmap.valuechain.models import ImpactNotice
 from tests import factories as f
