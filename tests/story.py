@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from clientmap.directory.models import Person
-from clientmap.imports import demo_experience, touchpoints, workbook
+from clientmap.imports import workbook
 
 PASSWORD = os.environ.get("CLIENTMAP_DEMO_PASSWORD", "clientmap-demo")
 
@@ -687,11 +687,7 @@ REQUESTS = [
     ),
 ]
 
-# The experience story (X1): see clientmap/imports/demo_experience.py.
-REQUESTS += demo_experience.REQUESTS
-
 # person, team, service, role, days ago, source
-
 INVOLVEMENTS = [
     ("nsa-appdir", "t-sales", "svc-licences", "decides", 118, "Signed the purchase order"),
     ("nsa-arch-1", "t-sales", "svc-licences", "decides", 130, "Package selection board"),
@@ -761,7 +757,6 @@ def write_workbook(folder: Path, today: date | None = None) -> None:
         ["person", "team", "service", "role", "date", "source"],
         [(p, t, s, role, ago(d), src) for p, t, s, role, d, src in INVOLVEMENTS],
     )
-    _write(folder, "touchpoints.csv", touchpoints.COLUMNS, demo_experience.touchpoint_rows(today))
 
 
 def load(today: date | None = None) -> tuple[workbook.Report, list[str]]:
@@ -771,7 +766,6 @@ def load(today: date | None = None) -> tuple[workbook.Report, list[str]]:
         write_workbook(folder, today)
         with transaction.atomic():
             report = workbook.import_workbook(folder)
-            demo_experience.load_surveys(today or date.today())
             users = _users()
     return report, users
 
