@@ -158,3 +158,40 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
             )
     problems = [f.line() for f in failing] + [f"wrong or missing lang: {w}" for w in wrong_lang]
     assert not problems, "Accessibility violations (WCAG 2.1 AA):\n" + "\n".join(problems)
+
+
+OVERFLOW = """() => { const d = document.documentElement; const wide = [];
+  if (d.scrollWidth > d.clientWidth) {
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > d.clientWidth + 1 && el.checkVisibility() &&
+          !(el.parentElement && el.parentElement.getBoundingClientRect().right > d.clientWidth + 1))
+        wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ?
+                  '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(r.right));
+    }
+  }
+  return [d.scrollWidth, d.clientWidth, wide.slice(0, 5)]; }"""
+
+
+@pytest.mark.browser
+def test_every_page_reflows_at_320_px(browser, live_server) -> None:
+    """WCAG 1.4.10: at 320 CSS px wide no page scrolls sideways (a wide table or picture may
+    scroll inside its own box). Staff and the portal user, in English and in Russian."""
+    _only_on_sqlite()
+    samples = _world()
+    users = _users()
+    plan = a11y.plan({r: users[r] for r in ("staff", "portal")}, samples)
+    wide = []
+    for role in ("staff", "portal"):
+        context = browser.new_context(viewport={"width": 320, "height": 640})
+        page = context.new_page()
+        login(page, live_server.url, a11y.ROLES[role])
+        for state in plan.states:
+            if state.role != role or state.language not in ("en", "ru"):
+                continue
+            page.goto(live_server.url + state.path)
+            scroll, client, culprits = page.evaluate(OVERFLOW)
+            if scroll > client:
+                wide.append(f"{state.where}: {scroll} px wide in {client} px ({culprits})")
+        context.close()
+    assert not wide, "Pages that scroll sideways at 320 px:\n" + "\n".join(wide)
