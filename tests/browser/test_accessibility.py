@@ -99,6 +99,9 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
     started = time.perf_counter()
     samples = _world()
     plan = a11y.plan(_users(), samples)
+    only = os.environ.get("CLIENTMAP_A11Y_ONLY")  # e.g. "/fit/": check the paths holding it only
+    if only:
+        plan.states = [s for s in plan.states if only in s.path]
     assert plan.states, "no page to check"
     axe_source = a11y.AXE.read_text(encoding="utf-8")
     failing: list[a11y.Finding] = []
@@ -181,6 +184,9 @@ def test_every_page_reflows_at_320_px(browser, live_server) -> None:
     samples = _world()
     users = _users()
     plan = a11y.plan({r: users[r] for r in ("staff", "portal")}, samples)
+    only = os.environ.get("CLIENTMAP_A11Y_ONLY")
+    if only:
+        plan.states = [s for s in plan.states if only in s.path]
     wide = []
     for role in ("staff", "portal"):
         context = browser.new_context(viewport={"width": 320, "height": 640})
