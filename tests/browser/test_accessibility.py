@@ -113,6 +113,7 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
     for state in plan.states:
         by_role[state.role].append(state)
     checked = 0
+    timing: list[tuple[float, str]] = []
     for role, states in by_role.items():
         # One context (so one login) per role; axe is added to every document before its own
         # scripts run, which a Content-Security-Policy does not block.
@@ -124,6 +125,7 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
         if username:
             login(page, live_server.url, username)
         for state in states:
+            t0 = time.perf_counter()
             page.goto(live_server.url + state.path)
             page.wait_for_load_state("load")
             lang = page.evaluate("document.documentElement.lang")
@@ -138,6 +140,7 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
                 else:
                     advisory.append(finding)
             checked += 1
+            timing.append((time.perf_counter() - t0, state.where))
         context.close()
     seconds = time.perf_counter() - started
     pages = len({s.name for s in plan.states})
@@ -148,6 +151,8 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
             f"in {seconds:.0f} s; {len(failing)} serious/critical, {len(advisory)} "
             "moderate/minor findings."
         )
+        slow = ", ".join(f"{where} {t:.1f} s" for t, where in sorted(timing, reverse=True)[:3])
+        print(f"  slowest: {slow}")
         for name, reason in sorted(plan.skipped.items()):
             if not name.startswith(("api:", "admin:")):
                 print(f"  not checked: {name} ({reason})")
