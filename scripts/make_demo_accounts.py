@@ -11,8 +11,9 @@ customer organizations, so that each of the four fit groups has a member on firs
   (ratings 2), says it will leave.
 * **Northwind Logistics** (when the demo has it) — group 1: pays on time, renews.
 
-``rows(today, organizations)`` gives the rows of each file, dated relative to ``today``;
-``write(folder, today, organizations)`` writes them as the workbook's CSV files.
+Run ``python scripts/make_demo_accounts.py`` to (re)write the five files into the demo folder
+``clientmap/imports/demo/``, dated relative to the demo's own "today" (its newest request); the
+demo loader moves every date to the day it is loaded, like the other files.
 """
 
 from __future__ import annotations
@@ -132,3 +133,17 @@ def write(folder: Path, today: date, organizations: set[str]) -> None:
             w.writerow(FILES[name])
             for r in data:
                 w.writerow([v.isoformat() if isinstance(v, date) else v for v in r])
+
+
+def main() -> None:
+    folder = Path(__file__).resolve().parent.parent / "clientmap" / "imports" / "demo"
+    with open(folder / "requests.csv", newline="", encoding="utf-8") as fh:
+        today = max(date.fromisoformat(r["opened"]) for r in csv.DictReader(fh))
+    with open(folder / "organizations.csv", newline="", encoding="utf-8") as fh:
+        organizations = {r["key"] for r in csv.DictReader(fh)}
+    write(folder, today, organizations)
+    print(f"accounts written to {folder} (as of {today})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,5 @@
-"""Demo data taken from the seeds' own stories, loaded through the workbook importer.
+"""A small world for tests: the seeds' stories alone (the demo before it grew), loaded through
+the workbook importer. Tests that count things use this, never the demo.
 
 *Aurora Expense Systems* sells an expense-reporting application (seed 001, Glen). Its buyer is
 the applications director of the National Space Agency's Flight Centre: she approves the payment
@@ -28,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from clientmap.directory.models import Person
-from clientmap.imports import demo_accounts, workbook
+from clientmap.imports import workbook
 
 PASSWORD = os.environ.get("CLIENTMAP_DEMO_PASSWORD", "clientmap-demo")
 
@@ -37,9 +38,6 @@ ORGANIZATIONS = [
     ("space-agency", "National Space Agency", ""),
     ("harbor-health", "Harbor Health Clinics", ""),
     ("city-library", "City Library", ""),
-    # customers known only by their accounts (invoices, approvals, ratings…: demo_accounts)
-    ("northwind", "Northwind Logistics", ""),
-    ("meridian", "Meridian Bank", ""),
 ]
 
 UNITS = [
@@ -759,8 +757,6 @@ def write_workbook(folder: Path, today: date | None = None) -> None:
         ["person", "team", "service", "role", "date", "source"],
         [(p, t, s, role, ago(d), src) for p, t, s, role, d, src in INVOLVEMENTS],
     )
-    # The accounts (K1): each of the four fit groups has a member on first run.
-    demo_accounts.write(folder, today, {key for key, _name, _home in ORGANIZATIONS})
 
 
 def load(today: date | None = None) -> tuple[workbook.Report, list[str]]:
