@@ -36,8 +36,8 @@ reached, split into internal (home organization) and external. People who merely
 reached unit or organization are not counted: relying on a service does not make a customer.
 
 The graph is loaded once, set-based (a handful of ``values_list`` queries), and cached per
-process under a cheap fingerprint (row counts and maximum ids of the tables it reads, plus the
-time the customer relations were last rebuilt), compared at most every ``CHECK_SECONDS``; saves
+process under its version in ``clientmap.core.derived`` (bumped in the same transaction by every
+write to a table it reads and by every rebuild of the customer relations), read once per load; saves
 and deletes in this process (and every rebuild of the customer relations) drop the cache at
 once, and it never lives longer than ``CACHE_SECONDS``. Cycles never hang anything: breadth
 first search marks what it has seen, and the all-teams reach works on the condensation (strongly
@@ -59,7 +59,6 @@ SERVICE, UNIT, ORGANIZATION, TEAM = 0, 1, 2, 3
 TYPE_NAMES = ("service", "unit", "organization", "team")
 
 CACHE_SECONDS = 120.0  # a loaded graph is rebuilt at least this often
-CHECK_SECONDS = 2.0  # the fingerprint is compared at most this often
 
 
 def _pairs(rows: list[tuple[int, int]]) -> np.ndarray:
@@ -520,21 +519,27 @@ def invalidate(*_args, **_kwargs) -> None:
         _cache.clear()
 
 
-def fingerprint() -> tuple:
-    """Cheap: row counts and maximum ids of every table the graph reads."""
+TABLE = "value_chain"  # its version in ``clientmap.core.derived``
+
+
+def changed(*_args, **_kwargs) -> None:
+    """A row the graph is made of was saved or deleted: mark the graph stale in the writing
+    transaction (every process sees it) and drop this process's copy at once."""
+    from clientmap.core import derived
+
+    derived.mark_stale(TABLE)
+    invalidate()
+
+
+def fingerprint(version: int | None = None) -> tuple:
+    """The cache key: the database and the graph's version (``derived``)."""
     from django.db import connection
-    from django.db.models import Count, Max
 
-    from clientmap.catalog.models import Consumption, Service
-    from clientmap.customers.models import RecomputeState
-    from clientmap.directory.models import Organization, Team, Unit
+    from clientmap.core import derived
 
-    parts: list = [connection.alias, connection.settings_dict.get("NAME"), _generation]
-    for model in (Consumption, Service, Unit, Organization, Team):
-        agg = model.objects.aggregate(n=Count("id"), m=Max("id"))
-        parts += [agg["n"], agg["m"]]
-    parts += list(RecomputeState.objects.values_list("computed_at", "relations"))
-    return tuple(parts)
+    if version is None:
+        version = derived.versions().get(TABLE, (0,))[0]
+    return (connection.alias, connection.settings_dict.get("NAME"), _generation, version)
 
 
 def load_data() -> GraphData:
@@ -578,28 +583,23 @@ def load_data() -> GraphData:
 
 
 def load_graph(*, refresh: bool = False, current: bool = True) -> ValueGraph:
-    """The value chain graph of the current database, loaded once and cached.
+    """The value chain graph of the current database, loaded once and cached per process.
 
-    With ``current`` the customer relations are first brought up to date (``ensure_current``),
-    since paying organizations come from them. The fingerprint is checked at most every
-    ``CHECK_SECONDS`` (saves and deletes in this process invalidate at once).
+    With ``current`` every derived table is first brought current (``derived.ensure_current``:
+    paying organizations come from the customer relations), which also reads the graph's
+    version; the cached graph is used while that version is the one it was built for (one
+    query). Saves and deletes in this process drop it at once.
     """
-    if current:
-        from clientmap.customers import rules as customer_rules
+    from clientmap.core import derived
 
-        customer_rules.ensure_current()
+    version = derived.ensure_current().get(TABLE) if current else None
+    key = fingerprint(version)
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get("graph")
     if hit is not None and not refresh and now - hit[1].loaded_at < CACHE_SECONDS:
-        key, graph, checked = hit
-        if now - checked < CHECK_SECONDS:
-            return graph
-        if fingerprint() == key:
-            with _cache_lock:
-                _cache["graph"] = (key, graph, now)
-            return graph
-    key = fingerprint()
+        if hit[0] == key:
+            return hit[1]
     graph = ValueGraph.build(load_data())
     with _cache_lock:
         _cache["graph"] = (key, graph, time.monotonic())
