@@ -10,6 +10,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from clientmap.core import hooks
+from clientmap.core.api_schemas import FitBadgeOut
 from clientmap.core.roles import is_staff
 from clientmap.customers import rules, selectors, shapes
 from clientmap.customers.models import Kind
@@ -34,6 +36,7 @@ class RelationOut(Schema):
         description="every request and involvement on the relation's evidence page, "
         "including declined or not-yet-agreed requests"
     )
+    fit: FitBadgeOut | None = Field(None, description="fit group of the person's organization")
 
 
 class EvidenceOut(Schema):
@@ -44,6 +47,7 @@ class EvidenceOut(Schema):
     label: str
     detail: str
     counts: bool = Field(description="false for a declined or not-yet-agreed request")
+    fit: FitBadgeOut | None = Field(None, description="fit group of the requester's organization")
 
 
 class TeamRelationOut(Schema):
@@ -70,6 +74,7 @@ class CustomerOfOut(Schema):
     customer_of: list[TeamRelationOut]
     prospect_of: list[TeamRelationOut]
     reasons: list[str] = Field(description="why the person is nobody's customer, in plain words")
+    fit: FitBadgeOut | None = Field(None, description="fit group of the person's organization")
 
 
 class RecomputeOut(Schema):
@@ -88,7 +93,7 @@ class _Page:
         return self.qs.count()
 
     def __getitem__(self, item):
-        return [shapes.relation(r) for r in self.qs[item]]
+        return shapes.relations(self.qs[item])
 
 
 @router.get(
@@ -124,7 +129,8 @@ def team_customers(
 def evidence(request, team_key: str, person_key: str):
     team = get_object_or_404(Team, key=team_key)
     person = get_object_or_404(Person, key=person_key)
-    return [shapes.evidence_item(e) for e in selectors.evidence(team, person)]
+    fit = hooks.badge_payload(hooks.account_badge(person.organization_id))
+    return [{**shapes.evidence_item(e), "fit": fit} for e in selectors.evidence(team, person)]
 
 
 @router.get(

@@ -18,13 +18,17 @@ Three counts of evidence, three names (never "evidence_count" for two of them):
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
+from clientmap.core import hooks
 from clientmap.customers.models import CustomerRelation
 
 
-def relation(r: CustomerRelation) -> dict:
-    """One (team, person) relation, seen from the team: who, what kind, why, since when."""
+def relation(r: CustomerRelation, badge: dict | None = None) -> dict:
+    """One (team, person) relation, seen from the team: who, what kind, why, since when, and
+    the fit badge of the person's organization (``badge``, from ``hooks.account_badges``)."""
     return {
+        "fit": hooks.badge_payload(badge),
         "team": r.team.key if "team" in r._state.fields_cache else None,
         "person": r.person.key,
         "name": r.person.name,
@@ -39,6 +43,13 @@ def relation(r: CustomerRelation) -> dict:
         "declined_or_pending_requests": r.prospect_request_count,
         "evidence_count": r.evidence_total,
     }
+
+
+def relations(rows: Iterable[CustomerRelation]) -> list[dict]:
+    """Several relations, with their organizations' fit badges read in one go."""
+    rows = list(rows)
+    badges = hooks.account_badges_for(r.person.organization_id for r in rows)
+    return [relation(r, badges.get(r.person.organization_id)) for r in rows]
 
 
 def team_relation(r: CustomerRelation) -> dict:
@@ -65,6 +76,7 @@ def person_answer(answer) -> dict:
         "customer_of": [team_relation(r) for r in answer.relations],
         "prospect_of": [team_relation(r) for r in answer.prospects],
         "reasons": answer.reasons,
+        "fit": hooks.badge_payload(hooks.account_badge(p.organization_id)),
     }
 
 

@@ -12,8 +12,10 @@ from django.db.models import Q, QuerySet
 from clientmap.core.roles import is_staff, person_of
 from clientmap.voice.coverage import attestation, coverage
 from clientmap.voice.demand import (
+    DEFAULT_GROUP_WEIGHTS,
     DEFAULT_WEIGHTS,
     demand_weights,
+    group_weights,
     weights,
     with_demand,
 )
@@ -77,10 +79,12 @@ def similar(text: str, candidates: QuerySet[Wish], *, limit: int = 5, floor: flo
 
 
 __all__ = [
+    "DEFAULT_GROUP_WEIGHTS",
     "DEFAULT_WEIGHTS",
     "attestation",
     "coverage",
     "demand_weights",
+    "group_weights",
     "normalise",
     "similar",
     "similarity",

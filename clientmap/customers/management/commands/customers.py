@@ -56,7 +56,7 @@ class Command(BaseCommand):
                     {
                         "team": {"key": team.key, "name": team.name},
                         "prospects": opts["prospects"],
-                        "customers": [_with_old_keys(shapes.relation(r)) for r in rows],
+                        "customers": [_with_old_keys(row) for row in shapes.relations(rows)],
                     },
                     indent=2,
                     cls=DjangoJSONEncoder,
