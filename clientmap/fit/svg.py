@@ -71,8 +71,10 @@ def matrix(
 ) -> SafeString:
     """``quadrants``: group → (name, policy, link to the group's list); ``url_for(key)`` links
     a drawn point to its account (called only for the points drawn)."""
+    # role="group", not "img": the quadrants are links, and an image's content is presentational
+    # (axe-core nested-interactive, WCAG 4.1.2).
     out = [
-        f'<svg class="fit-matrix" viewBox="0 0 {W} {H}" role="img" '
+        f'<svg class="fit-matrix" viewBox="0 0 {W} {H}" role="group" '
         f'aria-labelledby="fit-matrix-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="fit-matrix-title">{_t(_("Mutual fit: the customer wants us (across) and we want the customer (up)"))}</title>',
     ]
