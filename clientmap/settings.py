@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "clientmap.core",
     "clientmap.directory",
     "clientmap.catalog",
@@ -169,10 +171,12 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedStaticFilesStorage"
+            else "clientmap.core.staticfiles.StaticStorage"
         )
     },
 }
+# Hashed names (collectstatic) are cached for ever by browsers; the rest for an hour.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clientmap@localhost")
@@ -189,10 +193,12 @@ if env_flag("CLIENTMAP_HTTPS"):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_flag("CLIENTMAP_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Import progress lives in the cache: per process by default; set CLIENTMAP_REDIS_URL (e.g.
-# redis://127.0.0.1:6379/1) when ``clientmap worker`` runs imports in another process.
+# Stateless app processes: sessions in the database (Django's default), the cache in Redis when
+# CLIENTMAP_REDIS_URL is set, else in the database on PostgreSQL; per process on SQLite (one
+# machine). Job progress lives in the database (core.Job), never in the cache.
 if os.environ.get("CLIENTMAP_REDIS_URL"):
     CACHES = {
         "default": {
@@ -200,15 +206,33 @@ if os.environ.get("CLIENTMAP_REDIS_URL"):
             "LOCATION": os.environ["CLIENTMAP_REDIS_URL"],
         }
     }
+elif not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "clientmap_cache",
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background jobs: the Django tasks API (django_tasks, Django 6's django.tasks backported) on its
+# database backend; ``clientmap worker`` runs them. CLIENTMAP_TASKS_BACKEND=
+# django_tasks.backends.immediate.ImmediateBackend runs each job at once in the process that
+# queued it (tests; a laptop without a worker).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CLIENTMAP_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 CLIENTMAP = {
     # C1: a relation is active while it has evidence inside this many days.
     "ACTIVE_WINDOW_DAYS": int(os.environ.get("CLIENTMAP_ACTIVE_WINDOW_DAYS", "365")),
-    # "thread": uploads are imported by a thread of the web process (one process, SQLite);
-    # "worker": by ``clientmap worker`` processes (several web workers, PostgreSQL).
-    "IMPORT_RUNNER": os.environ.get("CLIENTMAP_IMPORT_RUNNER", "thread"),
+    # A running job whose worker gave no sign of life for this long is reaped (requeued or failed).
+    "JOB_STALE_SECONDS": int(os.environ.get("CLIENTMAP_JOB_STALE_SECONDS", "120")),
 }
 
 LOGGING = {

@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from clientmap.api import api
+from clientmap.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]

@@ -10,6 +10,24 @@ from tests import factories as f
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_at_once(settings):
+    """Background jobs run deterministically in tests: at once, in the process that queues them.
+    Tests of the worker itself use the ``job_queue`` fixture."""
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def job_queue(settings):
+    """Jobs go to the database queue, for ``clientmap worker`` (or ``jobs.run``) to take."""
+    settings.TASKS = DATABASE_QUEUE
+    return DATABASE_QUEUE
+
+
 @pytest.fixture
 def home(db):
     return f.home_org()

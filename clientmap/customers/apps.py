@@ -7,4 +7,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from clientmap.customers import signals  # noqa: F401
+        from clientmap.core import jobs
+        from clientmap.customers import rules, signals  # noqa: F401
+
+        def recompute(job, progress) -> dict:
+            progress(step="recompute")
+            return {"relations": rules.recompute()}
+
+        # The daily lapse check: relations lapse with time (C1's window), so rebuild every day.
+        jobs.register("customers.recompute", recompute, max_attempts=3, periodic="daily")

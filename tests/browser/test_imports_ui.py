@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 from clientmap.core import demo
+from clientmap.core.models import Job
 from clientmap.engagements.models import Request
 from tests import factories as f
 from tests.browser.helpers import login
@@ -16,7 +20,27 @@ from tests.browser.helpers import login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_upload_a_workbook_and_follow_the_job(page, live_server, tmp_path: Path) -> None:
+@pytest.fixture
+def worker(job_queue):
+    """``clientmap worker`` (the tasks library's database worker) beside the live server."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                call_command("worker", "--batch")
+                stop.wait(0.2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)
+
+
+def test_upload_a_workbook_and_follow_the_job(page, live_server, worker, tmp_path: Path) -> None:
     f.user("uploader", staff=True)
     folder = tmp_path / "wb"
     folder.mkdir()
@@ -38,3 +62,5 @@ def test_upload_a_workbook_and_follow_the_job(page, live_server, tmp_path: Path)
     body = page.locator("#job").inner_text()
     assert "requests" in body and str(len(demo.REQUESTS)) in body
     assert Request.objects.count() == len(demo.REQUESTS)
+    job = Job.objects.get(name="imports.run")
+    assert job.status == "done" and job.worker.count(":") == 2  # run by a worker, not inline
