@@ -129,6 +129,8 @@ def enqueue(
                 return job
             Job.objects.filter(pk=job.pk, status=Status.FAILED).update(
                 status=Status.QUEUED,
+                # the job can tell a retry (e.g. to rebuild what a crash may have left behind)
+                params={**(params if params is not None else job.params), "retry": True},
                 attempts=0,
                 error="",
                 progress={},
@@ -138,6 +140,8 @@ def enqueue(
                 run_after=None,
             )
             job.refresh_from_db()
+            if jt.on_requeued:
+                jt.on_requeued(job)
         pk = job.pk
         transaction.on_commit(lambda: _dispatch(pk))
     return job

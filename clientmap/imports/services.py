@@ -22,6 +22,7 @@ from django.utils import timezone
 from clientmap.core import jobs
 from clientmap.core.db import retrying
 from clientmap.core.models import Job
+from clientmap.customers import rules
 from clientmap.imports import mapping, workbook
 from clientmap.imports.engine import ImportFailed
 from clientmap.imports.errors import RowError
@@ -123,21 +124,26 @@ def start(job: ImportJob) -> None:
 
 
 def retry(job: ImportJob) -> None:
-    """Queue a failed import again (the user's *Retry*)."""
+    """Queue a failed import again (the user's *Retry*; ``clientmap jobs --retry`` does the same)."""
     if job.status != ImportJob.Status.FAILED:
         return
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.QUEUED, errors=[], report={}, started_at=None, finished_at=None
-    )
     jobs.enqueue("imports.run", {"import_job": str(job.pk)}, key=job_key(job), retry_failed=True)
 
 
 def run_job(job: Job, progress: jobs.Progress) -> dict:
-    """The ``imports.run`` job: run the import; a refused file ends the job as failed."""
+    """The ``imports.run`` job: run the import; a refused file ends the job as failed.
+
+    The import commits, then its customer relations are rebuilt (a second transaction). A
+    worker killed between the two leaves relations behind the data, and a retry that changes
+    nothing would not rebuild them: so a retried import always rebuilds them all.
+    """
     result = run(job.params["import_job"])
     if result.status == ImportJob.Status.FAILED:
         first = (result.errors or [{}])[0]
         raise jobs.Failed(first.get("message") or "The import failed.")
+    if (job.params.get("retry") or job.attempts > 1) and not result.check_only:
+        progress(step="recompute")
+        rules.recompute()
     return {"import_job": str(result.pk), "status": result.status}
 
 
@@ -154,9 +160,13 @@ def job_failed(job: Job, reason: str) -> None:
 
 
 def job_requeued(job: Job) -> None:
+    """The job is queued again (retried, or its worker died): so is the import."""
     ImportJob.objects.filter(
-        pk=job.params.get("import_job"), status=ImportJob.Status.RUNNING
-    ).update(status=ImportJob.Status.QUEUED)
+        pk=job.params.get("import_job"),
+        status__in=[ImportJob.Status.RUNNING, ImportJob.Status.FAILED],
+    ).update(
+        status=ImportJob.Status.QUEUED, errors=[], report={}, started_at=None, finished_at=None
+    )
 
 
 def progress(job: ImportJob) -> dict:

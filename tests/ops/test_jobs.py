@@ -208,3 +208,41 @@ def test_progress_of_a_running_job_on_sqlite_is_read_from_its_file(
     assert jobs.progress_of(job)["step"] == "requests"
     job.status = "done"
     assert "step" not in jobs.progress_of(job)
+
+
+def test_an_import_whose_worker_died_shows_failed_with_the_reason_and_can_be_retried(
+    client, tmp_path, job_queue
+) -> None:
+    """Issue 10, defect 7: a crashed upload no longer stays "running" forever."""
+    import socket
+
+    from clientmap.engagements.models import Request
+    from clientmap.imports.models import ImportJob
+    from tests import factories as f
+    from tests.imports.test_jobs import workbook_zip
+
+    client.force_login(f.user("boss", staff=True))
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(
+        "/imports/",
+        {"file": SimpleUploadedFile("demo.zip", workbook_zip(tmp_path)), "format": "workbook"},
+    )
+    imp = ImportJob.objects.get()
+    # A worker took it and was killed (SIGKILL, OOM): both rows say running, its process is gone.
+    ImportJob.objects.filter(pk=imp.pk).update(status="running", started_at=timezone.now())
+    Job.objects.filter(key=f"import:{imp.pk}").update(
+        status="running", attempts=1, worker=f"{socket.gethostname()}:{_dead_pid()}:x"
+    )
+    page = client.get(f"/imports/{imp.pk}/")
+    imp.refresh_from_db()
+    assert imp.status == "failed"
+    assert "stopped" in imp.errors[0]["message"] and b"stopped" in page.content
+    assert b"Retry this import" in page.content
+    assert Request.objects.count() == 0
+    client.post(f"/imports/{imp.pk}/retry/")
+    imp.refresh_from_db()
+    assert imp.status == "queued"
+    call_command("worker", "--batch")
+    imp.refresh_from_db()
+    assert imp.status == "done" and Request.objects.count() > 0

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Worker
 
 from clientmap.core import jobs
+from clientmap.core.db import retrying
 
 
 class Command(BaseCommand):
@@ -45,11 +46,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         wid = f"{socket.gethostname()[:40]}:{os.getpid()}:{get_random_string(6)}"
         jobs.set_worker_id(wid)
-        for job in jobs.reap():
+        for job in retrying(jobs.reap):
             self.stdout.write(
                 _("Reaped %(key)s: %(status)s") % {"key": job.key, "status": job.status}
             )
-        jobs.beat(wid)
+        retrying(lambda: jobs.beat(wid))
         heartbeat = jobs.Heartbeat(wid)
         heartbeat.start()
         worker = Worker(
