@@ -7,8 +7,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from clientmap.core import jobs
-        from clientmap.customers import rules, signals  # noqa: F401
+        from clientmap.core import hooks, jobs
+        from clientmap.customers import overview, rules, signals  # noqa: F401
+
+        hooks.overview.register(
+            "customers", hooks.OverviewFigures(overview.organization_overview, order=10)
+        )
 
         def recompute(job, progress) -> dict:
             progress(step="recompute")

@@ -7,8 +7,14 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
+        # The imports layer writes every domain: each area's workbook files live in a module of
+        # this package and are registered here (never by the domain app, which sits lower).
         from clientmap.core import jobs
-        from clientmap.imports import services
+        from clientmap.imports import services, voice_files
+        from clientmap.imports.workbook import register_section
+
+        for section in voice_files.SECTIONS:
+            register_section(section)
 
         # One attempt: a worker that dies mid-import leaves nothing (one transaction); the
         # reaper marks the import failed with the reason and the user retries it.

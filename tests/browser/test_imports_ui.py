@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connection
 
-from clientmap.core import demo
 from clientmap.core.models import Job
 from clientmap.engagements.models import Request
+from clientmap.imports import demo
 from tests import factories as f
 from tests.browser.helpers import login
 

@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection
 
-from clientmap.core import backup, demo
+from clientmap.core import backup
 from clientmap.directory.models import Organization, Person
+from clientmap.imports import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
