@@ -14,6 +14,7 @@ Everything that differs between a laptop and a production deployment comes from 
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from pathlib import Path
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clientmap.core.middleware.ReplicaReads",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,6 +135,33 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_flag("CLIENTMAP_DB_POOL", True):
+    # A psycopg connection pool per process (CLIENTMAP_DB_POOL=0 for plain connections): at most
+    # CLIENTMAP_DB_POOL_MAX connections, one per thread serving a request (CLIENTMAP_WEB_THREADS);
+    # a request waits up to CLIENTMAP_DB_POOL_TIMEOUT seconds for one, then gets 503 and
+    # Retry-After (see clientmap.core.views.server_error). Size the sum over all processes below
+    # the server's max_connections (docs/deployment.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("CLIENTMAP_DB_POOL_MIN", "1")),
+        "max_size": int(
+            os.environ.get("CLIENTMAP_DB_POOL_MAX", os.environ.get("CLIENTMAP_WEB_THREADS", "4"))
+        ),
+        "timeout": float(os.environ.get("CLIENTMAP_DB_POOL_TIMEOUT", "10")),
+    }
+# A PostgreSQL read replica (hot standby): read-only pages and API reads go there, writes and a
+# user's reads right after their own write (CLIENTMAP_REPLICA_PIN_SECONDS) to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"]),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = copy.deepcopy(DATABASES["default"].get("OPTIONS", {}))
+    for alias in ("default", "replica"):
+        DATABASES[alias]["OPTIONS"].setdefault("connect_timeout", 3)
+    DATABASE_ROUTERS = ["clientmap.core.replica.ReplicaRouter"]
+REPLICA_PIN_SECONDS = int(os.environ.get("CLIENTMAP_REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -22,3 +22,6 @@ urlpatterns += i18n_patterns(
     path("experience/", include("clientmap.experience.urls")),
     prefix_default_language=False,
 )
+
+# A busy database (no pooled connection free) answers 503 with Retry-After, not 500.
+handler500 = "clientmap.core.views.server_error"
