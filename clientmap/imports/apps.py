@@ -10,10 +10,10 @@ class ImportsConfig(AppConfig):
         # The imports layer writes every domain: each area's workbook files live in a module of
         # this package and are registered here (never by the domain app, which sits lower).
         from clientmap.core import jobs
-        from clientmap.imports import services, voice_files
+        from clientmap.imports import accounts, services, valuechain_files, voice_files
         from clientmap.imports.workbook import register_section
 
-        for section in voice_files.SECTIONS:
+        for section in [*voice_files.SECTIONS, *valuechain_files.SECTIONS, *accounts.SECTIONS]:
             register_section(section)
 
         # One attempt: a worker that dies mid-import leaves nothing (one transaction); the

@@ -13,8 +13,8 @@ from django.db import OperationalError, connection
 
 from clientmap.core.models import Job
 from clientmap.engagements.models import Request
-from clientmap.imports import demo
 from tests import factories as f
+from tests import story as demo
 from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
