@@ -100,7 +100,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = os.environ.get("CLIENTMAP_URLCONF", "clientmap.urls")  # bench/load.py adds a bare view
+ROOT_URLCONF = os.environ.get(
+    "CLIENTMAP_URLCONF", "clientmap.urls"
+)  # bench/load.py adds a bare view
 WSGI_APPLICATION = "clientmap.wsgi.application"
 
 TEMPLATES = [
