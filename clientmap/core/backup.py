@@ -221,6 +221,21 @@ def _read_lines(zf: zipfile.ZipFile, member: str) -> Iterator[list[Any]]:
 def _load(
     model: type[models.Model], columns: list[str], rows: Iterable[list[Any]], using: str
 ) -> None:
+    # Times written by auto_now / auto_now_add are data here: keep them as they were saved.
+    stamped = [f for f in _fields(model) if _is_volatile_field(f)]
+    saved = [(f.auto_now, f.auto_now_add) for f in stamped]
+    for f in stamped:
+        f.auto_now = f.auto_now_add = False
+    try:
+        _insert(model, columns, rows, using)
+    finally:
+        for f, (now, add) in zip(stamped, saved, strict=True):
+            f.auto_now, f.auto_now_add = now, add
+
+
+def _insert(
+    model: type[models.Model], columns: list[str], rows: Iterable[list[Any]], using: str
+) -> None:
     fields = {f.attname: f for f in _fields(model)}
     known = [(i, fields[c]) for i, c in enumerate(columns) if c in fields]
     batch: list[models.Model] = []

@@ -71,7 +71,8 @@ class Scratch:
         """One long-lived Django process that checks and reruns (saves a start per point)."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.ops.fault_driver"],
-            env=self.env("empty"),
+            # it switches databases under one connection alias: no pool (a pool keeps the first)
+            env={**self.env("empty"), "CLIENTMAP_DB_POOL": "0"},
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
