@@ -12,6 +12,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +27,17 @@ def job_queue(settings):
     """Jobs go to the database queue, for ``clientmap worker`` (or ``jobs.run``) to take."""
     settings.TASKS = DATABASE_QUEUE
     return DATABASE_QUEUE
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Cached figures must not leak between tests (ids repeat after a rollback). The cache is
+    per process in tests (production: the database on PostgreSQL, or Redis)."""
+    settings.CACHES = LOCMEM
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 @pytest.fixture
@@ -48,3 +60,15 @@ def staff_client(client, staff_user):
 def _fast_passwords(settings):
     """Hashing a password the real way takes a second; tests log in many times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page requested in Spanish must not leave
+    Spanish active in this thread for the next test (the suite runs in random order)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
