@@ -43,6 +43,8 @@ SKIP: dict[str, str] = {
     "fit:recompute": "POST only: the staff 'recompute' button's target",
     "fit:override": "POST only: the staff override form's target",
     "fit:clear_override": "POST only: the staff 'end the override' button's target",
+    "healthz": "JSON for load balancers and monitors (clientmap.core.health), no HTML",
+    "imports:retry": "POST only: the 'Retry this import' button's target",
     "experience:survey_people": "POST only: the never-asked list's 'survey them' button",
     "experience:survey_links": "a CSV download of the open survey links, not a page",
 }
