@@ -1,15 +1,16 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from clientmap.api import api
+from clientmap.core import language
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("api/", api.urls),
 ]
 
-urlpatterns += i18n_patterns(
+# No language prefix: the chosen language is kept (clientmap.core.language).
+urlpatterns += [
     path("admin/", admin.site.urls),
     path("", include("clientmap.core.urls")),
     path("directory/", include("clientmap.directory.urls")),
@@ -19,5 +20,4 @@ urlpatterns += i18n_patterns(
     path("value-chain/", include("clientmap.valuechain.urls")),
     path("voice/", include("clientmap.voice.urls")),
     path("experience/", include("clientmap.experience.urls")),
-    prefix_default_language=False,
-)
+]

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
@@ -282,9 +283,23 @@ def tell(request: HttpRequest, key: str) -> HttpResponse:
         alert_key=form.cleaned_data.get("alert_key", ""),
     )
     if sent:
-        messages.success(request, _("Sent %(n)d messages and recorded them.") % {"n": sent})
+        messages.success(
+            request,
+            ngettext(
+                "Sent %(n)d message and recorded it.",
+                "Sent %(n)d messages and recorded them.",
+                sent,
+            )
+            % {"n": sent},
+        )
     if failed:
-        messages.error(request, _("%(n)d messages could not be sent.") % {"n": failed})
+        messages.error(
+            request,
+            ngettext(
+                "%(n)d message could not be sent.", "%(n)d messages could not be sent.", failed
+            )
+            % {"n": failed},
+        )
     if not sent and not failed:
         messages.info(
             request, _("Nobody to tell: no direct customer reached has an e-mail address.")
