@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from clientmap.api import api
 from clientmap.core import language
+from clientmap.directory import views as directory_views
 
 urlpatterns = [
     path("i18n/setlang/", language.set_language, name="set_language"),
@@ -14,6 +15,8 @@ urlpatterns += [
     path("admin/", admin.site.urls),
     path("", include("clientmap.core.urls")),
     path("directory/", include("clientmap.directory.urls")),
+    path("inbox/", directory_views.inbox, name="inbox"),
+    path("inbox/count/", directory_views.inbox_count, name="inbox_count"),
     path("", include("clientmap.customers.urls")),
     path("imports/", include("clientmap.imports.urls")),
     path("requests/", include("clientmap.engagements.urls")),

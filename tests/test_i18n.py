@@ -62,7 +62,7 @@ def test_the_chosen_language_is_kept_in_cookie_and_profile(client) -> None:
     demo.load()
     client.login(username="admin", password=demo.PASSWORD)
     client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
-    assert Person.objects.get(user__username="admin").language == "ru"
+    assert Person.objects.get(user__username="admin").ui_language == "ru"
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
     # every page, without prefix
     for url in ("/", "/teams/", "/people/", "/value-chain/", "/voice/"):
@@ -89,7 +89,7 @@ def test_an_old_prefixed_link_goes_to_the_same_page_in_the_chosen_language(clien
 
 def test_switching_on_the_login_page_returns_to_it_and_is_kept_after_login(client) -> None:
     demo.load()
-    Person.objects.filter(user__username="member").update(language="")
+    Person.objects.filter(user__username="member").update(ui_language="")
     login = client.get("/login/?next=/teams/")
     nxt = login.context["cm_next"]
     assert nxt == "/login/?next=/teams/"
@@ -99,7 +99,7 @@ def test_switching_on_the_login_page_returns_to_it_and_is_kept_after_login(clien
     done = client.post("/login/?next=/teams/", {"username": "member", "password": demo.PASSWORD})
     assert done.status_code == 302 and done["Location"] == "/teams/"
     assert '<html lang="es">' in client.get("/teams/").content.decode()
-    assert Person.objects.get(user__username="member").language == "es"
+    assert Person.objects.get(user__username="member").ui_language == "es"
 
 
 def test_a_foreign_next_is_refused(client) -> None:

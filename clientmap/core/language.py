@@ -1,8 +1,8 @@
 """One language rule for every page (web layer: request plumbing).
 
 The language a person chose is kept: in a cookie, and — when they are logged in and are a person
-of the directory — in their profile (``Person.language``, also the language of the mail they
-get). Every page honours it. URLs carry no language: a link is the same page in every language,
+of the directory — in their profile (``Person.ui_language``, set only by the switch; the imported
+``Person.language`` is the language of the mail they get and does not choose the pages'). Every page honours it. URLs carry no language: a link is the same page in every language,
 and an old link with a prefix (``/es/teams/…``) redirects to the same page without it, keeping
 the chosen language (a prefix only sets the language of someone who never chose one).
 
@@ -32,7 +32,7 @@ PREFIX = re.compile("^/(" + "|".join(map(re.escape, CODES)) + ")(/.*)$")
 
 def person_language(user) -> str:
     person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
-    code = getattr(person, "language", "") or ""
+    code = getattr(person, "ui_language", "") or ""
     return code if code in CODES else ""
 
 
@@ -112,9 +112,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     _set_cookie(response, code)
     person = getattr(request.user, "person", None) if request.user.is_authenticated else None
     if person is not None:
-        if person.language != code:
-            person.language = code
-            person.save(update_fields=["language"])
+        if person.ui_language != code:
+            person.ui_language = code
+            person.save(update_fields=["ui_language"])
     elif hasattr(request, "session"):
         request.session[CHOSEN] = code
     return response
@@ -126,6 +126,6 @@ def _keep_language_chosen_before_login(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     code = session.pop(CHOSEN, "") if session is not None else ""
     person = getattr(user, "person", None)
-    if code in CODES and person is not None and person.language != code:
-        person.language = code
-        person.save(update_fields=["language"])
+    if code in CODES and person is not None and person.ui_language != code:
+        person.ui_language = code
+        person.save(update_fields=["ui_language"])

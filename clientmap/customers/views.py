@@ -113,8 +113,10 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
     if _partial_wanted(request):
         return render(request, "customers/_relations.html", context)
     members = t.members.select_related("organization").order_by("name")
+    summary = overview.team_summary(t)
     context.update(
-        summary=overview.team_summary(t),
+        summary=summary,
+        why_none=selectors.why_no_customers(t) if not summary["customers"] else None,
         members=members[:100],
         member_count=members.count(),
         services=Service.objects.filter(team=t).order_by("name"),

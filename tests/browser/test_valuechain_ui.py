@@ -60,7 +60,11 @@ def test_tell_the_affected_customers(page, live_server, world, settings) -> None
     page.goto(f"{live_server.url}/value-chain/services/svc-helpdesk/")
     form = page.locator("#tell form")
     assert form.locator("fieldset").count() >= 2  # Spanish and Portuguese recipients
+    assert "Olivia Grant" in page.locator(".recipients").inner_text()  # who, before sending
     form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Preview" in page.locator("#preview-title").inner_text()
+    page.locator("#tell form button.send").click()
     page.wait_for_load_state()
     assert "Sent 2 messages" in page.locator(".messages").inner_text()
     assert "Olivia Grant" in page.locator("#sent").inner_text()
