@@ -23,4 +23,5 @@ urlpatterns += [
     path("value-chain/", include("clientmap.valuechain.urls")),
     path("voice/", include("clientmap.voice.urls")),
     path("experience/", include("clientmap.experience.urls")),
+    path("fit/", include("clientmap.fit.urls")),
 ]

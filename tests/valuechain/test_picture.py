@@ -112,7 +112,7 @@ def test_a_selected_team_shows_what_it_depends_on_and_what_depends_on_it(loaded,
     assert re.search(r'class="vc-edge[^"]* up', svg_text) and re.search(
         r'class="vc-edge[^"]* down', svg_text
     )
-    assert "The picture as a table" in markup
+    assert "The picture as a table" in markup  # (the accessibility area's table)
 
 
 def test_reach_picture_of_a_team(loaded, client) -> None:
@@ -130,7 +130,9 @@ def test_reach_picture_of_a_team(loaded, client) -> None:
     check_boxes(root)
     bands = root.findall(".//s:path", NS)
     assert len(bands) == len(data["bands"])
-    widths = {b["value"]: float(p.get("stroke-width")) for b, p in zip(data["bands"], bands)}
+    widths = {
+        b["value"]: float(p.get("stroke-width")) for b, p in zip(data["bands"], bands, strict=True)
+    }
     small, large = min(widths), max(widths)
     assert widths[small] <= widths[large]
     client.login(username="admin", password=demo.PASSWORD)
