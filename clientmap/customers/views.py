@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from clientmap.catalog.models import Service
 from clientmap.core import hooks
 from clientmap.core.decorators import internal_required
+from clientmap.core.sorting import sorted_by
 from clientmap.customers import overview, rules, selectors
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Organization, Person, Team
@@ -62,7 +63,10 @@ def teams(request: HttpRequest) -> HttpResponse:
     if without:
         has = CustomerRelation.objects.filter(team=OuterRef("pk"), is_customer=True)
         qs = qs.filter(~Exists(has))
-    page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    order, heads = sorted_by(
+        request.GET, {"name": "name", "key": "key", "unit": "unit__name"}, "name"
+    )
+    page = Paginator(qs.order_by(*order), 50).get_page(request.GET.get("page"))
     counts = _team_counts([t.pk for t in page.object_list])
     empty = {"customers": 0, "active": 0, "paying": 0, "prospects": 0}
     rows = [(t, counts.get(t.pk, empty)) for t in page.object_list]
@@ -74,6 +78,7 @@ def teams(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "q": q,
             "without": without,
+            "heads": heads,
             "query": _query_without_page(request),
         },
     )
@@ -200,7 +205,12 @@ def people(request: HttpRequest) -> HttpResponse:
         qs = qs.exclude(Exists(mine.filter(is_customer=True)))
     elif status == "prospect":
         qs = qs.filter(Exists(mine.filter(is_customer=False)))
-    page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    order, heads = sorted_by(
+        request.GET,
+        {"name": "name", "organization": "organization__name", "unit": "unit__name"},
+        "name",
+    )
+    page = Paginator(qs.order_by(*order), 50).get_page(request.GET.get("page"))
     counts = _people_counts([p.pk for p in page.object_list])
     empty = {"teams": 0, "active": 0, "prospects": 0}
     rows = [(p, counts.get(p.pk, empty)) for p in page.object_list]
@@ -213,6 +223,7 @@ def people(request: HttpRequest) -> HttpResponse:
             "q": q,
             "kind": kind,
             "status": status,
+            "heads": heads,
             "org": org,
             "kinds": Kind.choices,
             "query": _query_without_page(request),
