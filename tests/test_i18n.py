@@ -73,14 +73,15 @@ def test_the_chosen_language_is_kept_in_cookie_and_profile(client) -> None:
     assert '<html lang="ru">' in other.get("/").content.decode()
 
 
-def test_an_old_prefixed_link_goes_to_the_same_page_in_the_chosen_language(client) -> None:
+def test_an_old_prefixed_link_goes_to_the_same_page_in_its_language(client) -> None:
     demo.load()
     client.login(username="admin", password=demo.PASSWORD)
     client.post("/i18n/setlang/", {"language": "pt", "next": "/"})
     response = client.get("/es/teams/t-sales/?kind=internal")
     assert response.status_code == 302 and response["Location"] == "/teams/t-sales/?kind=internal"
-    assert '<html lang="pt">' in client.get(response["Location"]).content.decode()
-    # someone who never chose gets the prefix's language
+    assert '<html lang="es">' in client.get(response["Location"]).content.decode()
+    assert '<html lang="es">' in client.get("/people/").content.decode()  # kept from then on
+    assert Person.objects.get(user__username="admin").ui_language == "pt"  # the profile's own
     fresh = Client()
     fresh.get("/ru/login/")
     assert fresh.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"

@@ -25,7 +25,8 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-CHOSEN = "cm_language_chosen"
+CHOSEN = "cm_language_chosen"  # chosen before logging in, saved in the profile at login
+PROFILE = "cm_ui_language"  # the profile's language, kept in the session (no query a page)
 CODES = [code for code, _name in settings.LANGUAGES]
 PREFIX = re.compile("^/(" + "|".join(map(re.escape, CODES)) + ")(/.*)$")
 
@@ -41,10 +42,18 @@ def cookie_language(request: HttpRequest) -> str:
     return code if code in CODES else ""
 
 
+def session_language(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False) or not hasattr(request, "session"):
+        return ""
+    code = request.session.get(PROFILE, "")
+    return code if code in CODES else ""
+
+
 def choose(request: HttpRequest) -> str:
     """The language of this request."""
     return (
-        person_language(getattr(request, "user", None))
+        session_language(request)
         or cookie_language(request)
         or translation.get_language_from_request(request, check_path=False)
         or settings.LANGUAGE_CODE
@@ -80,8 +89,10 @@ class LanguageMiddleware:
         if prefix and not request.path_info.startswith("/api/"):
             query = request.META.get("QUERY_STRING", "")
             response = HttpResponseRedirect(rest + (f"?{query}" if query else ""))
-            if not cookie_language(request) and not person_language(request.user):
-                _set_cookie(response, prefix)
+            # An old link with a language is a choice for this browser (not for the profile).
+            _set_cookie(response, prefix)
+            if session_language(request):
+                request.session[PROFILE] = prefix
             return response
         code = choose(request)
         translation.activate(code)
@@ -115,6 +126,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         if person.ui_language != code:
             person.ui_language = code
             person.save(update_fields=["ui_language"])
+        request.session[PROFILE] = code
     elif hasattr(request, "session"):
         request.session[CHOSEN] = code
     return response
@@ -124,8 +136,16 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def _keep_language_chosen_before_login(sender, request, user, **kwargs) -> None:
     """A language chosen on the login page (or before) becomes the profile's language."""
     session = getattr(request, "session", None)
-    code = session.pop(CHOSEN, "") if session is not None else ""
+    if session is None:
+        return
+    code = session.pop(CHOSEN, "")
     person = getattr(user, "person", None)
-    if code in CODES and person is not None and person.ui_language != code:
+    if person is None:
+        if code in CODES:
+            session[PROFILE] = code
+        return
+    if code in CODES and person.ui_language != code:
         person.ui_language = code
         person.save(update_fields=["ui_language"])
+    if person.ui_language in CODES:
+        session[PROFILE] = person.ui_language

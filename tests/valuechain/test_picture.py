@@ -102,7 +102,8 @@ def test_a_selected_team_shows_what_it_depends_on_and_what_depends_on_it(loaded,
     client.login(username="admin", password=demo.PASSWORD)
     page = client.get(reverse("valuechain:map") + "?group=services&select=team:t-dbhost")
     markup = page.content.decode()
-    svg_text = markup[markup.index("<svg") : markup.index("</svg>") + 6]
+    start = markup.index('<svg xmlns="http://www.w3.org/2000/svg" class="vc-graph"')
+    svg_text = markup[start : markup.index("</svg>", start) + 6]
     root = parse(svg_text)
     classes = {a.get("data-key"): a.get("class").split() for a in root.findall(".//s:a", NS)}
     assert "selected" in classes["t-dbhost"]
