@@ -71,7 +71,7 @@ def matrix(
 ) -> SafeString:
     """``quadrants``: group → (name, policy, link to the group's list)."""
     out = [
-        f'<svg class="fit-matrix" viewBox="0 0 {W} {H}" role="img" '
+        f'<svg class="fit-matrix" viewBox="0 0 {W} {H}" role="group" '
         f'aria-labelledby="fit-matrix-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="fit-matrix-title">{_t(_("Mutual fit: the customer wants us (across) and we want the customer (up)"))}</title>',
     ]

@@ -1,8 +1,8 @@
 """Drawing the value-chain pictures as plain server-side SVG (no script, no inline style).
 
 ``render`` draws a laid-out :class:`~clientmap.valuechain.svg.Picture`: each node a link with
-its wrapped name (the full name in its ``<title>`` for hover and in ``aria-label`` for screen
-readers), each edge a smooth path through the layout's route points; the viewBox is the
+its wrapped name (the full name in its ``<title>``, for hover and as the link's accessible name; no
+``aria-label``, which would not match the visible, wrapped text), each edge a smooth path through the layout's route points; the viewBox is the
 content's size. ``render_flow`` draws a team's reach picture (a layered flow). Colours come
 from the stylesheet's classes.
 """
@@ -79,7 +79,7 @@ def render(pic) -> SafeString:
             )
         out.append(
             f'<a href="{escape(n.href)}" class="vc-node {" ".join(n.classes)}" '
-            f'data-key="{escape(n.key)}" data-kind="{n.kind}" aria-label="{escape(tip)}">'
+            f'data-key="{escape(n.key)}" data-kind="{n.kind}">'
             f"<title>{escape(tip)}</title>"
             f'<rect x="{n.x:.1f}" y="{n.y:.1f}" width="{n.w:.1f}" height="{n.h:.1f}" rx="6"/>'
             + "".join(texts)
@@ -134,7 +134,7 @@ def render_flow(flow: dict) -> SafeString:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="vc-flow" width="{math.ceil(width)}" '
         f'height="{math.ceil(height)}" viewBox="0 0 {math.ceil(width)} {math.ceil(height)}" '
-        f'role="img" aria-label="{escape(flow["title"])}">',
+        f'role="group" aria-label="{escape(flow["title"])}">',
         f"<title>{escape(flow['title'])}</title>",
         '<g class="vc-bands">',
     ]
@@ -169,8 +169,8 @@ def render_flow(flow: dict) -> SafeString:
                 f"{escape(node['sub_line'])}</text>"
             )
             out.append(
-                f'<a href="{escape(node["href"])}" class="vc-node {node["classes"]}" '
-                f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
+                f'<a href="{escape(node["href"])}" class="vc-node {node["classes"]}">'
+                f"<title>{escape(label)}</title>"
                 f'<rect x="{node["x"]:.1f}" y="{node["y"]:.1f}" width="{FLOW_NODE_W}" '
                 f'height="{node["h"]:.1f}" rx="6"/>' + "".join(texts) + "</a>"
             )
