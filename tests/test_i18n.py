@@ -10,7 +10,7 @@ from clientmap.core.context_processors import path_without_language
 from clientmap.directory.models import Person
 from clientmap.imports import demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 HEADINGS = {
     "en": "Who are our customers?",

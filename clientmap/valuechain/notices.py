@@ -24,8 +24,8 @@ from clientmap.catalog.models import Service
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory import inbox
 from clientmap.directory.models import Message, Person
+from clientmap.valuechain.graph import SERVICE, TEAM, ValueGraph, load_graph
 from clientmap.valuechain.models import ImpactNotice
-from clientmap.valuechain.rules import SERVICE, TEAM, ValueGraph, load_graph
 
 log = logging.getLogger(__name__)
 
