@@ -1,20 +1,24 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from clientmap.api import api
+from clientmap.core import language
 from clientmap.core.health import healthz
+from clientmap.directory import views as directory_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("api/", api.urls),
 ]
 
-urlpatterns += i18n_patterns(
+# No language prefix: the chosen language is kept (clientmap.core.language).
+urlpatterns += [
     path("admin/", admin.site.urls),
     path("", include("clientmap.core.urls")),
     path("directory/", include("clientmap.directory.urls")),
+    path("inbox/", directory_views.inbox, name="inbox"),
+    path("inbox/count/", directory_views.inbox_count, name="inbox_count"),
     path("", include("clientmap.customers.urls")),
     path("imports/", include("clientmap.imports.urls")),
     path("requests/", include("clientmap.engagements.urls")),
@@ -22,8 +26,7 @@ urlpatterns += i18n_patterns(
     path("voice/", include("clientmap.voice.urls")),
     path("experience/", include("clientmap.experience.urls")),
     path("fit/", include("clientmap.fit.urls")),
-    prefix_default_language=False,
-)
+]
 
 # A busy database (no pooled connection free) answers 503 with Retry-After, not 500.
 handler500 = "clientmap.core.views.server_error"

@@ -5,6 +5,7 @@ from clientmap.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("pick/<str:kind>/", views.pick, name="pick"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

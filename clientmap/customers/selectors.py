@@ -161,3 +161,20 @@ def customer_of(person: Person) -> PersonAnswer:
             )
         )
     return answer
+
+
+def why_no_customers(team) -> dict:
+    """Why a team has no customer at all: what it was asked, what people took part in, and who
+    consumes its services (other teams' services only, units, organizations, or nobody)."""
+    from clientmap.catalog.models import Consumption
+    from clientmap.engagements.models import Involvement, Request
+
+    requests = Request.objects.filter(team=team)
+    consumers = Consumption.objects.filter(provider__team=team)
+    return {
+        "requests": requests.count(),
+        "agreed": requests.filter(status__in=Request.AGREED).count(),
+        "involvements": Involvement.objects.filter(team=team).count(),
+        "by_services": consumers.filter(consumer_service__isnull=False).count(),
+        "by_others": consumers.filter(consumer_service__isnull=True).count(),
+    }

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from clientmap.catalog.models import Service
 from clientmap.core import hooks
 from clientmap.core.decorators import internal_required
+from clientmap.core.sorting import sorted_by
 from clientmap.customers import overview, selectors
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Organization, Person, Team
@@ -61,7 +62,10 @@ def teams(request: HttpRequest) -> HttpResponse:
     if without:
         has = CustomerRelation.objects.filter(team=OuterRef("pk"), is_customer=True)
         qs = qs.filter(~Exists(has))
-    page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    order, heads = sorted_by(
+        request.GET, {"name": "name", "key": "key", "unit": "unit__name"}, "name"
+    )
+    page = Paginator(qs.order_by(*order), 50).get_page(request.GET.get("page"))
     counts = _team_counts([t.pk for t in page.object_list])
     empty = {"customers": 0, "active": 0, "paying": 0, "prospects": 0}
     rows = [(t, counts.get(t.pk, empty)) for t in page.object_list]
@@ -73,6 +77,7 @@ def teams(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "q": q,
             "without": without,
+            "heads": heads,
             "query": _query_without_page(request),
         },
     )
@@ -117,8 +122,10 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
     if _partial_wanted(request):
         return render(request, "customers/_relations.html", context)
     members = t.members.select_related("organization").order_by("name")
+    summary = overview.team_summary(t)
     context.update(
-        summary=overview.team_summary(t),
+        summary=summary,
+        why_none=selectors.why_no_customers(t) if not summary["customers"] else None,
         members=members[:100],
         member_count=members.count(),
         services=Service.objects.filter(team=t).order_by("name"),
@@ -195,7 +202,12 @@ def people(request: HttpRequest) -> HttpResponse:
         qs = qs.exclude(Exists(mine.filter(is_customer=True)))
     elif status == "prospect":
         qs = qs.filter(Exists(mine.filter(is_customer=False)))
-    page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    order, heads = sorted_by(
+        request.GET,
+        {"name": "name", "organization": "organization__name", "unit": "unit__name"},
+        "name",
+    )
+    page = Paginator(qs.order_by(*order), 50).get_page(request.GET.get("page"))
     counts = _people_counts([p.pk for p in page.object_list])
     empty = {"teams": 0, "active": 0, "prospects": 0}
     rows = [(p, counts.get(p.pk, empty)) for p in page.object_list]
@@ -208,6 +220,7 @@ def people(request: HttpRequest) -> HttpResponse:
             "q": q,
             "kind": kind,
             "status": status,
+            "heads": heads,
             "org": org,
             "kinds": Kind.choices,
             "query": _query_without_page(request),

@@ -100,6 +100,14 @@ class Person(models.Model):
     language = models.CharField(
         _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
     )
+    ui_language = models.CharField(
+        _("language of the pages"),
+        max_length=10,
+        blank=True,
+        db_default="",
+        choices=settings.LANGUAGES,
+        help_text=_("Chosen with the language switch; empty until the person chooses one."),
+    )
     delivery = models.CharField(
         _("how to be told"),
         max_length=10,

@@ -129,3 +129,65 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
             "fit_badge": hooks.account_badge(org.pk),
         },
     )
+
+
+# --- the inbox (the bell) ---------------------------------------------------------------------
+
+
+def _inbox_person(request: HttpRequest):
+    return getattr(request.user, "person", None) if request.user.is_authenticated else None
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Your notifications: newest first, fifty a page; mark some or all as read; choose where
+    they go (the inbox, e-mail, or both). For every logged-in person, portal users included."""
+    from django.contrib import messages as flash
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from clientmap.directory import inbox as box
+
+    person = _inbox_person(request)
+    if request.method == "POST" and person is not None:
+        action = request.POST.get("action", "")
+        if action == "read":
+            ids = [int(i) for i in request.POST.getlist("message") if i.isdigit()]
+            n = box.mark_read(person, ids or None) if ids or request.POST.get("all") else 0
+            flash.success(
+                request,
+                ngettext("%(n)d message marked as read.", "%(n)d messages marked as read.", n)
+                % {"n": n},
+            )
+        elif action == "delivery" and request.POST.get("delivery") in ("app", "mail", "both"):
+            person.delivery = request.POST["delivery"]
+            person.save(update_fields=["delivery"])
+            flash.success(request, _("Saved: where your notifications go."))
+        return redirect(request.get_full_path())
+    unread_only = request.GET.get("unread") == "1"
+    qs = box.messages(person) if person is not None else None
+    page = None
+    if qs is not None:
+        if unread_only:
+            qs = qs.filter(read_at__isnull=True)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/inbox.html",
+        {
+            "person": person,
+            "page": page,
+            "unread": box.unread(person),
+            "unread_only": unread_only,
+            "query": _query_without_page(request),
+            "choices": Person._meta.get_field("delivery").choices,
+        },
+    )
+
+
+def inbox_count(request: HttpRequest) -> HttpResponse:
+    """The bell with the unread count (fetched by the page after it loads, so that no page pays
+    a query for it)."""
+    from clientmap.directory import inbox as box
+
+    return render(request, "directory/_bell.html", {"unread": box.unread(_inbox_person(request))})

@@ -15,13 +15,15 @@ from django import forms
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clientmap.catalog.models import Service
 from clientmap.customers.models import CustomerRelation
-from clientmap.directory.models import Person
+from clientmap.directory import inbox
+from clientmap.directory.models import Message, Person
 from clientmap.valuechain.graph import SERVICE, TEAM, ValueGraph, load_graph
 from clientmap.valuechain.models import ImpactNotice
 
@@ -40,14 +42,48 @@ def affected_team_ids(service: Service, graph: ValueGraph | None = None) -> list
     return sorted(int(x) for x in g.db_id[g.of_type(order, TEAM)])
 
 
-def recipients(team_ids: list[int]) -> QuerySet[Person]:
-    """The C1 customers of these teams who have an e-mail address, by name."""
+def recipients(team_ids: list[int], *, include_lapsed: bool = False) -> QuerySet[Person]:
+    """The C1 customers of these teams who have an e-mail address, by name: only those with an
+    active relation to one of them unless ``include_lapsed``."""
     if not team_ids:
         return Person.objects.none()
     relation = CustomerRelation.objects.filter(
         person=OuterRef("pk"), is_customer=True, team_id__in=team_ids
     )
+    if not include_lapsed:
+        relation = relation.filter(active=True)
     return Person.objects.filter(Exists(relation)).exclude(email="").order_by("name", "pk")
+
+
+def recipient_rows(team_ids: list[int], *, include_lapsed: bool = False, limit: int = 200):
+    """The recipients with what the sender needs to see first: their organization, the kind of
+    customer they are (the best of their relations to the affected teams), their last activity
+    with those teams, and whether they have gone quiet (lapsed)."""
+    people = list(
+        recipients(team_ids, include_lapsed=include_lapsed).select_related("organization")[:limit]
+    )
+    rank = {"external_paying": 0, "external_nonpaying": 1, "internal": 2}
+    info: dict[int, dict] = {}
+    for pid, kind, last, active in CustomerRelation.objects.filter(
+        person_id__in=[p.pk for p in people], is_customer=True, team_id__in=team_ids
+    ).values_list("person_id", "kind", "last_evidence", "active"):
+        i = info.setdefault(pid, {"kind": kind, "last": last, "active": False})
+        if rank.get(kind, 9) < rank.get(i["kind"], 9):
+            i["kind"] = kind
+        if last and (i["last"] is None or last > i["last"]):
+            i["last"] = last
+        i["active"] |= active
+    labels = dict(CustomerRelation._meta.get_field("kind").choices)
+    return [
+        {
+            "person": p,
+            "kind": info.get(p.pk, {}).get("kind", ""),
+            "kind_label": labels.get(info.get(p.pk, {}).get("kind", ""), ""),
+            "last": info.get(p.pk, {}).get("last"),
+            "lapsed": not info.get(p.pk, {}).get("active", True),
+        }
+        for p in people
+    ]
 
 
 def language_of(code: str) -> str:
@@ -102,6 +138,10 @@ class TellForm(forms.Form):
 
     alert_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
     alert_text = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+    include_lapsed = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Also tell customers who have gone quiet (lapsed)"),
+    )
 
     def __init__(self, *args, langs: list[tuple[str, str, int]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -154,6 +194,7 @@ def send(
     *,
     sender=None,
     alert_key: str = "",
+    include_lapsed: bool = False,
 ) -> tuple[int, int]:
     """Send each recipient the draft of their language and record it. Returns (sent, failed)."""
     fallback = drafts.get(settings.LANGUAGE_CODE) or next(iter(drafts.values()), None)
@@ -161,7 +202,9 @@ def send(
         return 0, 0
     sent = failed = 0
     pending: list[ImpactNotice] = []
-    people = recipients(team_ids).only("id", "name", "email", "language")
+    people = recipients(team_ids, include_lapsed=include_lapsed).only(
+        "id", "name", "email", "language", "user_id", "delivery"
+    )
     with get_connection() as connection:
         for person in people.iterator(chunk_size=BATCH):
             lang = language_of(person.language or "")
@@ -178,6 +221,16 @@ def send(
                 failed += 1
                 continue
             sent += 1
+            if person.user_id and person.delivery in ("app", "both"):
+                # Their copy in the inbox (the e-mail is already sent).
+                inbox.tell(
+                    person,
+                    subject,
+                    body,
+                    kind=Message.Kind.IMPACT,
+                    url=reverse("valuechain:service", args=[service.key]),
+                    mail=False,
+                )
             pending.append(
                 ImpactNotice(
                     person_id=person.pk,

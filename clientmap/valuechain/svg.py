@@ -1,10 +1,9 @@
 """The picture of the value chain: a layered graph drawn as plain server-side SVG.
 
-Value flows upwards: infrastructure at the bottom, paying customers at the top. A node's layer is
-its longest-path depth from the nodes that consume nothing (computed on the strongly connected
-components, so cycles share a layer and never hang anything); paying organizations are lifted to
-the top layer. Inside a layer, nodes are ordered by a few barycentre sweeps (fewer crossings)
-and wrapped onto rows of at most ``ROW_MAX`` nodes, so the picture stays as wide as the page.
+Value flows upwards: infrastructure at the bottom, paying customers at the top. This module
+chooses what to draw (which nodes, how they are grouped); ``layout`` lays it out as a layered
+graph with crossing minimisation (Sugiyama) and ``drawing`` writes the SVG. The whole chain is
+drawn with teams inside their unit by default.
 
 Large graphs stay readable:
 
@@ -17,7 +16,8 @@ Large graphs stay readable:
 * a hard cap (``MAX_DRAW``): beyond it the best-connected nodes are kept and the rest counted.
 
 Every node is a link (service → its impact page, team → its reach page, unit or organization →
-the organization's page, a collapsed unit → the map around it). No JavaScript, no library.
+the organization's page, a collapsed unit → the map around it). ``selected`` highlights what a
+node depends on and what depends on it. No JavaScript, no library.
 """
 
 from __future__ import annotations
@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
+from clientmap.valuechain import drawing
+from clientmap.valuechain import layout as lay
 from clientmap.valuechain.rules import ORGANIZATION, SERVICE, TEAM, UNIT, ValueGraph, gather
 
 LEVELS = ("services", "teams", "units")
@@ -43,12 +42,6 @@ MAX_DRAW = 300  # never draw more nodes than this
 MAX_EDGES = 1500
 EDGES_PER_NODE = 5  # and at most this many per drawn node
 NEIGHBOURHOOD_CAP = 20_000  # stop widening a neighbourhood beyond this many nodes
-
-ROW_MAX = 6
-NODE_W, NODE_H = 156, 38
-GAP_X, GAP_ROW, GAP_LAYER = 14, 18, 54
-MARGIN = 16
-LABEL_CHARS = 19
 
 
 def type_label(kind: str) -> str:
@@ -73,6 +66,11 @@ class Node:
     layer: int = 0
     x: float = 0.0
     y: float = 0.0
+    w: float = 0.0
+    h: float = 0.0
+    lines: list[str] = field(default_factory=list)  # the name, wrapped
+    sub: str = ""  # kind and contents, in full
+    sub_line: str = ""  # the same, fitted to one line
 
     @property
     def collapsed(self) -> int:
@@ -95,6 +93,11 @@ class Picture:
     width: int = 0
     height: int = 0
     title: str = ""
+    routes: list = field(default_factory=list)  # per edge, the points it passes through
+    edge_classes: list = field(default_factory=list)
+    crossings: int = 0  # edge crossings of the layout (dummy nodes included)
+    arcs: bool = False
+    highlighted: bool = False
 
     @property
     def collapsed(self) -> bool:
@@ -336,9 +339,15 @@ def build(
     marked: np.ndarray | None = None,
     links: Callable[[str, str], str] | None = None,
     title: str = "",
+    selected: int | None = None,
+    fund_edges: bool | None = None,
 ) -> Picture:
     """Group, cap and lay out ``nodes`` (every node when None). ``focus`` nodes stay on their own
-    and are outlined; ``marked`` nodes (e.g. the affected ones) are tinted."""
+    and are outlined; ``marked`` nodes (e.g. the affected ones) are tinted; the paths upstream
+    and downstream of ``selected`` (a graph node, drawn or inside a drawn group) are
+    highlighted. ``fund_edges``: draw the home organization's "funded by every paying customer"
+    edges (default: not on the whole chain, where the legend says it and the edges would cross
+    everything; yes on a part of it)."""
     if nodes is None:
         inside = np.arange(g.n, dtype=np.int64)
     else:
@@ -346,7 +355,9 @@ def build(
     keep = np.asarray(focus or [], dtype=np.int64)
     keep = keep[keep >= 0]
     if level not in LEVELS:
-        level = _level_for(g, inside, keep)
+        # The whole chain: teams inside their unit (the readable default); a part of it: the
+        # smallest level that fits.
+        level = "units" if nodes is None else _level_for(g, inside, keep)
     rep = grouping(g, level, keep, inside, MAX_NODES if level == "units" else None)
     size = g.n + 2
     mask = np.zeros(size, dtype=bool)
@@ -359,9 +370,29 @@ def build(
     m = mask[src] & mask[dst]
     s, d = src[m], dst[m]
     fund = s == g.home if g.home >= 0 else np.zeros(len(s), dtype=bool)
+    if fund_edges is None:
+        fund_edges = nodes is not None
+    if not fund_edges:
+        s, d, fund = s[~fund], d[~fund], fund[~fund]
+    # A unit that has a parent unit belongs to its organization through it: its own edge to the
+    # organization says nothing more and is not drawn (the parent's is).
+    maps = _maps(g)
+    t = g.node_type
+    implied = (t[s] == UNIT) & (t[d] == ORGANIZATION) & (maps["unit_parent"][s] >= 0)
+    s, d, fund = s[~implied], d[~implied], fund[~implied]
+    # A unit's place in the organization chart (its edge to its parent unit or organization) is
+    # drawn only when the unit serves nothing else: a unit that serves others is shown by what it
+    # serves, and its value reaches the organization through them.
+    belongs = (t[s] == UNIT) & (
+        ((t[d] == UNIT) & (maps["unit_parent"][s] == d))
+        | ((t[d] == ORGANIZATION) & (maps["unit_org"][s] == d))
+    )
     gs, gd = rep[s], rep[d]
     m = gs != gd
-    gs, gd, fund = gs[m], gd[m], fund[m]
+    gs, gd, fund, belongs = gs[m], gd[m], fund[m], belongs[m]
+    serving = np.unique(gs[~belongs])
+    drop = belongs & np.isin(gs, serving)
+    gs, gd, fund = gs[~drop], gd[~drop], fund[~drop]
     code, inverse, mult = np.unique(gs * size + gd, return_inverse=True, return_counts=True)
     only_fund = np.ones(len(code), dtype=bool)
     if len(code):
@@ -407,6 +438,14 @@ def build(
     if marked is not None and len(marked):
         marked_set[rep[np.asarray(marked, dtype=np.int64)]] = True
     focus_set = set(keep.tolist())
+    selected_reps: set[int] = set()
+    if selected is not None and 0 <= selected < g.n:
+        # A team is selected with its services (what it runs): their upstream is what the team
+        # depends on, their downstream what depends on it.
+        chosen = [selected]
+        if g.node_type[selected] == TEAM:
+            chosen += g.services_of_team(selected).tolist()
+        selected_reps = {int(rep[c]) for c in chosen}
 
     out: list[Node] = []
     for i, r in enumerate(reps.tolist()):
@@ -431,6 +470,8 @@ def build(
             classes.append("focus")
         if marked_set[r]:
             classes.append("marked")
+        if r in selected_reps:
+            classes.append("selected")
         if node.collapsed > 0:
             classes.append("group")
         node.classes = classes
@@ -456,129 +497,7 @@ def build(
     return pic
 
 
-# --- layout ---------------------------------------------------------------------------------------
-
-
-def _layers(pic: Picture) -> list[int]:
-    """Longest-path depth from the sources, on the strongly connected components; paying
-    organizations on the top layer; sources that are not services (a unit hosting teams, the
-    unit of a customer) pulled up to just below what they feed, so that only infrastructure
-    sits at the bottom."""
-    m = len(pic.nodes)
-    if m == 0:
-        return []
-    a = np.asarray([e[0] for e in pic.edges], dtype=np.int64)
-    b = np.asarray([e[1] for e in pic.edges], dtype=np.int64)
-    adj = csr_matrix((np.ones(len(a)), (a, b)), shape=(m, m))
-    nc, label = connected_components(adj, directed=True, connection="strong")
-    ca, cb = label[a], label[b]
-    keep = ca != cb
-    succ: list[set[int]] = [set() for _ in range(nc)]
-    indeg = [0] * nc
-    for x, y in set(zip(ca[keep].tolist(), cb[keep].tolist(), strict=True)):
-        succ[x].add(y)
-        indeg[y] += 1
-    sources = [indeg[c] == 0 for c in range(nc)]
-    depth = [0] * nc
-    order: list[int] = []
-    stack = [c for c in range(nc) if indeg[c] == 0]
-    while stack:
-        c = stack.pop()
-        order.append(c)
-        for y in succ[c]:
-            depth[y] = max(depth[y], depth[c] + 1)
-            indeg[y] -= 1
-            if indeg[y] == 0:
-                stack.append(y)
-    paying = [False] * nc
-    service = [False] * nc
-    for i, n in enumerate(pic.nodes):
-        paying[label[i]] |= "paying" in n.classes
-        service[label[i]] |= n.kind == "service"
-    rest = [depth[c] for c in range(nc) if not paying[c]]
-    height = (max(rest) + 1) if rest else 0
-    for c in range(nc):
-        if paying[c]:
-            depth[c] = height
-    for c in reversed(order):
-        if sources[c] and not service[c] and succ[c]:
-            depth[c] = max(min(depth[y] for y in succ[c]) - 1, 0)
-    layers = [depth[label[i]] for i in range(m)]
-    # Close the gaps left by lifting (empty layers).
-    used = sorted(set(layers))
-    remap = {v: k for k, v in enumerate(used)}
-    return [remap[v] for v in layers]
-
-
-KIND_ORDER = {"service": 0, "team": 1, "unit": 2, "organization": 3, "others": 4}
-
-
-def layout(pic: Picture) -> None:
-    nodes = pic.nodes
-    layers = _layers(pic)
-    if not nodes:
-        pic.width, pic.height = 2 * MARGIN + NODE_W, 2 * MARGIN + NODE_H
-        return
-    count = max(layers) + 1
-    rows: list[list[int]] = [[] for _ in range(count)]
-    for i, layer in enumerate(layers):
-        nodes[i].layer = layer
-        rows[layer].append(i)
-    for r in rows:
-        r.sort(key=lambda i: (KIND_ORDER[nodes[i].kind], nodes[i].name.lower()))
-    preds: list[list[int]] = [[] for _ in nodes]
-    succs: list[list[int]] = [[] for _ in nodes]
-    for a, b, _c, _f in pic.edges:
-        if layers[a] != layers[b]:
-            preds[b].append(a)
-            succs[a].append(b)
-    place = [0.0] * len(nodes)
-
-    def measure() -> None:
-        for r in rows:
-            span = max(len(r) - 1, 1)
-            for k, i in enumerate(r):
-                place[i] = k / span
-
-    measure()
-    for _sweep in range(4):
-        for order, links in ((range(1, count), preds), (range(count - 2, -1, -1), succs)):
-            for layer in order:
-                r = rows[layer]
-
-                def centre(i: int, links=links) -> float:
-                    ns = links[i]
-                    return sum(place[j] for j in ns) / len(ns) if ns else place[i]
-
-                r.sort(key=centre)
-                span = max(len(r) - 1, 1)
-                for k, i in enumerate(r):
-                    place[i] = k / span
-
-    # Coordinates: the top layer first; a layer wider than ROW_MAX wraps onto several rows.
-    per_row = min(ROW_MAX, max(len(r) for r in rows))
-    width = 2 * MARGIN + per_row * NODE_W + (per_row - 1) * GAP_X
-    y = MARGIN
-    for layer in range(count - 1, -1, -1):
-        r = rows[layer]
-        chunks = [r[k : k + ROW_MAX] for k in range(0, len(r), ROW_MAX)] or [[]]
-        for chunk in chunks:
-            w = len(chunk) * NODE_W + (len(chunk) - 1) * GAP_X
-            x = (width - w) / 2
-            for i in chunk:
-                nodes[i].x, nodes[i].y = x, y
-                x += NODE_W + GAP_X
-            y += NODE_H + GAP_ROW
-        y += GAP_LAYER - GAP_ROW
-    pic.width = int(width)
-    pic.height = int(y - GAP_LAYER + GAP_ROW + MARGIN)
-
-
-# --- rendering ------------------------------------------------------------------------------------
-
-
-def _short(text: str, n: int = LABEL_CHARS) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+# --- layout and drawing (clientmap.valuechain.layout, clientmap.valuechain.drawing) ------------
 
 
 def _sub(node: Node) -> str:
@@ -606,56 +525,71 @@ def _sub(node: Node) -> str:
     return label + (" · " + ", ".join(parts) if parts else "")
 
 
+def layout(pic: Picture) -> None:
+    """Wrap the labels, lay the picture out (``layout.arrange``) and copy the places back."""
+    boxes = []
+    for n in pic.nodes:
+        n.sub = _sub(n)
+        n.lines = lay.wrap(n.name)
+        n.sub_line = lay.wrap(n.sub, lay.NAME_WIDTH, lay.SUB_FONT, 1)[0]
+        boxes.append(lay.Box(n.lines, n.sub_line, fixed_top="paying" in n.classes))
+    result = lay.arrange(
+        boxes,
+        [(a, b) for a, b, _c, _f in pic.edges],
+        service=[n.kind == "service" for n in pic.nodes],
+    )
+    for n, b in zip(pic.nodes, boxes, strict=True):
+        n.x, n.y, n.w, n.h, n.layer = b.x, b.y, b.w, b.h, b.layer
+    pic.routes = result.routes
+    pic.crossings = result.crossings
+    pic.arcs = any(pic.nodes[a].layer == pic.nodes[b].layer for a, b, _c, _f in pic.edges)
+    pic.width, pic.height = int(math.ceil(result.width)), int(math.ceil(result.height))
+    _highlight(pic)
+
+
+def _highlight(pic: Picture) -> None:
+    """With a selected node: tint what it depends on (upstream) and what depends on it
+    (downstream), and the edges on those paths; dim the rest."""
+    pic.edge_classes = [[] for _ in pic.edges]
+    chosen = [i for i, n in enumerate(pic.nodes) if "selected" in n.classes]
+    if not chosen:
+        return
+    pic.highlighted = True
+    preds: list[list[int]] = [[] for _ in pic.nodes]
+    succs: list[list[int]] = [[] for _ in pic.nodes]
+    for a, b, _c, fund in pic.edges:
+        if not fund:
+            preds[b].append(a)
+            succs[a].append(b)
+
+    def walk(start: list[int], nxt: list[list[int]]) -> set[int]:
+        seen, stack = set(start), list(start)
+        while stack:
+            for v in nxt[stack.pop()]:
+                if v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return seen
+
+    ups, downs = walk(chosen, preds), walk(chosen, succs)
+    for i, n in enumerate(pic.nodes):
+        if i in chosen:
+            continue
+        n.classes.append("up" if i in ups else "down" if i in downs else "dim")
+    for k, (a, b, _c, fund) in enumerate(pic.edges):
+        if fund:
+            pic.edge_classes[k].append("dim")
+        elif a in ups and b in ups:
+            pic.edge_classes[k].append("up")
+        elif a in downs and b in downs:
+            pic.edge_classes[k].append("down")
+        else:
+            pic.edge_classes[k].append("dim")
+
+
 def render(pic: Picture) -> SafeString:
-    """The picture as an inline ``<svg>`` element."""
-    nodes = pic.nodes
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="vc-graph" width="{pic.width}" '
-        f'height="{pic.height}" viewBox="0 0 {pic.width} {pic.height}" role="group" '
-        f'aria-label="{escape(pic.title or _("Value chain"))}">',
-        '<defs><marker id="vc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'class="vc-arrow"/></marker></defs>',
-        '<g class="vc-edges">',
-    ]
-    for a, b, count, fund in pic.edges:
-        na, nb = nodes[a], nodes[b]
-        x1, y1 = na.x + NODE_W / 2, na.y
-        if nb.y < na.y:
-            x2, y2 = nb.x + NODE_W / 2, nb.y + NODE_H
-            dy = max((y1 - y2) / 2, 20)
-            d = f"M{x1:.0f},{y1:.0f} C{x1:.0f},{y1 - dy:.0f} {x2:.0f},{y2 + dy:.0f} {x2:.0f},{y2:.0f}"
-        else:  # same row or upside down (a cycle): an arc above
-            x2, y2 = nb.x + NODE_W / 2, nb.y
-            lift = 26 + abs(x2 - x1) / 8
-            d = (
-                f"M{x1:.0f},{y1:.0f} C{x1:.0f},{y1 - lift:.0f} {x2:.0f},{y2 - lift:.0f} "
-                f"{x2:.0f},{y2:.0f}"
-            )
-        cls = "vc-edge fund" if fund else "vc-edge"
-        if "marked" in na.classes and "marked" in nb.classes:
-            cls += " marked"
-        sw = 1.2 + min(math.log2(count), 3) * 0.6
-        out.append(
-            f'<path class="{cls}" d="{d}" stroke-width="{sw:.1f}" marker-end="url(#vc-arrow)">'
-            f"<title>{escape(na.name)} → {escape(nb.name)}"
-            f"{'' if count == 1 else f' ({count})'}</title></path>"
-        )
-    out.append('</g><g class="vc-nodes">')
-    for n in nodes:
-        sub = _sub(n)
-        tip = f"{n.name} ({n.key}) · {sub}" if n.key else f"{n.name} · {sub}"
-        out.append(
-            f'<a href="{escape(n.href)}" class="vc-node {" ".join(n.classes)}" '
-            f'data-key="{escape(n.key)}" data-kind="{n.kind}">'
-            f"<title>{escape(tip)}</title>"
-            f'<rect x="{n.x:.0f}" y="{n.y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="6"/>'
-            f'<text x="{n.x + 8:.0f}" y="{n.y + 16:.0f}" class="vc-name">{escape(_short(n.name))}</text>'
-            f'<text x="{n.x + 8:.0f}" y="{n.y + 30:.0f}" class="vc-sub">'
-            f"{escape(_short(sub, 25))}</text></a>"
-        )
-    out.append("</g></svg>")
-    return mark_safe("".join(out))
+    """The picture as an inline ``<svg>`` element (``drawing.render``)."""
+    return drawing.render(pic)
 
 
 def resolve(g: ValueGraph, focus: str) -> int:

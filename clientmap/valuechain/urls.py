@@ -7,6 +7,7 @@ app_name = "valuechain"
 urlpatterns = [
     path("", views.value_map, name="map"),
     path("teams/<str:key>/", views.team, name="team"),
+    path("teams/<str:key>/reach-picture/", views.team_flow, name="team_flow"),
     path("services/<str:key>/", views.service, name="service"),
     path("services/<str:key>/tell/", views.tell, name="tell"),
     path("no-paying-customer/", views.unreached, name="unreached"),

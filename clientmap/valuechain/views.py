@@ -13,13 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
 from clientmap.core.decorators import internal_required, staff_required
 from clientmap.core.roles import is_staff
 from clientmap.directory.models import Team
-from clientmap.valuechain import feed, notices, selectors, svg
+from clientmap.valuechain import drawing, feed, flow, notices, selectors, svg
 from clientmap.valuechain import overview as vc_overview
 from clientmap.valuechain.graph import SERVICE, TEAM, load_graph
 from clientmap.valuechain.models import ImpactNotice
@@ -94,7 +95,21 @@ def value_map(request: HttpRequest) -> HttpResponse:
         if focus >= 0
         else _("Value chain")
     )
-    pic = svg.build(g, nodes, level=group, focus=[focus] if focus >= 0 else None, title=title)
+    select_text = request.GET.get("select", "").strip()
+    selected = svg.resolve(g, select_text) if select_text else -1
+    if select_text and selected < 0:
+        messages.error(
+            request,
+            _("No service, team, unit or organization has the key %(key)s.") % {"key": select_text},
+        )
+    pic = svg.build(
+        g,
+        nodes,
+        level=group,
+        focus=[focus] if focus >= 0 else None,
+        title=title,
+        selected=selected if selected >= 0 else None,
+    )
     return render(
         request,
         "valuechain/map.html",
@@ -106,6 +121,9 @@ def value_map(request: HttpRequest) -> HttpResponse:
             "levels": _level_links(request, pic.level),
             "focus": g.label(focus) if focus >= 0 else None,
             "focus_text": focus_text,
+            "select_text": select_text,
+            "selected": g.label(selected) if selected >= 0 else None,
+            "teams": Team.objects.order_by("name").only("key", "name"),
             "depth": depth,
             "depths": range(1, 7),
             "max_nodes": svg.MAX_NODES,
@@ -167,6 +185,7 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
             level=request.GET.get("group"),
             focus=[node],
             marked=sources,
+            selected=node,
             title=_("What %(team)s's work reaches") % {"team": team.name},
         )
     return render(
@@ -191,8 +210,14 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
 # --- a service: impact (V2) and "tell the affected customers" ------------------------------------
 
 
+def _include_lapsed(request: HttpRequest) -> bool:
+    source = request.POST if request.method == "POST" else request.GET
+    return source.get("include_lapsed") in ("1", "on", "true") or source.get("lapsed") == "1"
+
+
 def _tell_form(request: HttpRequest, service: Service, team_ids: list[int], data=None):
-    people = notices.recipients(team_ids)
+    lapsed = _include_lapsed(request)
+    people = notices.recipients(team_ids, include_lapsed=lapsed)
     langs = notices.languages(people)
     alert_key = request.GET.get("alert", "")[:200]
     alert_text = request.GET.get("alert_text", "")[:2000]
@@ -201,7 +226,7 @@ def _tell_form(request: HttpRequest, service: Service, team_ids: list[int], data
     if person is not None:
         sender = person.name
     initial = notices.initial_drafts(service, langs, alert_text=alert_text, sender=sender)
-    initial.update({"alert_key": alert_key, "alert_text": alert_text})
+    initial.update({"alert_key": alert_key, "alert_text": alert_text, "include_lapsed": lapsed})
     form = notices.TellForm(data, langs=langs, initial=initial)
     return form, people
 
@@ -214,7 +239,7 @@ def service(request: HttpRequest, key: str) -> HttpResponse:
     return _service_page(request, service, g, impact)
 
 
-def _service_page(request, service, g, impact, form=None) -> HttpResponse:
+def _service_page(request, service, g, impact, form=None, preview=False) -> HttpResponse:
     node = g.node(SERVICE, service.pk)
     pic = None
     if node >= 0:
@@ -230,14 +255,20 @@ def _service_page(request, service, g, impact, form=None) -> HttpResponse:
     tell = None
     if is_staff(request.user):
         team_ids = notices.affected_team_ids(service, g)
+        lapsed = _include_lapsed(request)
         if form is None:
             form, people = _tell_form(request, service, team_ids)
         else:
-            people = notices.recipients(team_ids)
+            people = notices.recipients(team_ids, include_lapsed=lapsed)
+        everyone = notices.recipients(team_ids, include_lapsed=True).count()
+        count = people.count()
         tell = {
             "form": form,
-            "count": people.count(),
-            "people": list(people[:30]),
+            "count": count,
+            "lapsed_left_out": 0 if lapsed else everyone - count,
+            "include_lapsed": lapsed,
+            "rows": notices.recipient_rows(team_ids, include_lapsed=lapsed, limit=50),
+            "preview": _previews(form) if preview else None,
         }
     sent = ImpactNotice.objects.filter(service=service).select_related("person", "sent_by")
     return render(
@@ -262,6 +293,14 @@ def _service_page(request, service, g, impact, form=None) -> HttpResponse:
     )
 
 
+def _previews(form) -> list[dict]:
+    """Each language's message as its first recipient will read it."""
+    return [
+        {"code": code, "name": name, "count": n, "subject": subject, "body": body}
+        for (code, name, n), (subject, body) in zip(form.langs, form.drafts().values(), strict=True)
+    ]
+
+
 @require_POST
 @internal_required
 @staff_required
@@ -271,20 +310,36 @@ def tell(request: HttpRequest, key: str) -> HttpResponse:
     g = load_graph()
     team_ids = notices.affected_team_ids(service, g)
     form, _people = _tell_form(request, service, team_ids, data=request.POST)
-    if not form.is_valid():
+    if not form.is_valid() or request.POST.get("confirm") != "1":
+        # First the preview: who gets what; sending needs the second button ("confirm").
         impact = selectors.impact(service, limit=LIMIT, graph=g)
-        return _service_page(request, service, g, impact, form=form)
+        return _service_page(request, service, g, impact, form=form, preview=form.is_valid())
     sent, failed = notices.send(
         service,
         team_ids,
         form.drafts(),
         sender=request.user,
         alert_key=form.cleaned_data.get("alert_key", ""),
+        include_lapsed=form.cleaned_data.get("include_lapsed", False),
     )
     if sent:
-        messages.success(request, _("Sent %(n)d messages and recorded them.") % {"n": sent})
+        messages.success(
+            request,
+            ngettext(
+                "Sent %(n)d message and recorded it.",
+                "Sent %(n)d messages and recorded them.",
+                sent,
+            )
+            % {"n": sent},
+        )
     if failed:
-        messages.error(request, _("%(n)d messages could not be sent.") % {"n": failed})
+        messages.error(
+            request,
+            ngettext(
+                "%(n)d message could not be sent.", "%(n)d messages could not be sent.", failed
+            )
+            % {"n": failed},
+        )
     if not sent and not failed:
         messages.info(
             request, _("Nobody to tell: no direct customer reached has an e-mail address.")
@@ -398,4 +453,17 @@ def cycles(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": _query_without_page(request),
         },
+    )
+
+
+@internal_required
+def team_flow(request: HttpRequest, key: str) -> HttpResponse:
+    """A team's reach picture: team → services → paying organizations, widths by paying
+    customers, with the same figures as a table beside it."""
+    team = get_object_or_404(Team.objects.select_related("unit"), key=key)
+    data = flow.reach_flow(team)
+    return render(
+        request,
+        "valuechain/flow.html",
+        {"section": "team", "team": team, "flow": data, "svg": drawing.render_flow(data)},
     )

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from clientmap.core.db import retrying
-from clientmap.directory.models import Person
+from clientmap.directory import inbox
+from clientmap.directory.models import Message, Person
 from clientmap.voice.models import (
     Attestation,
     Comment,
@@ -132,6 +133,16 @@ def merge(duplicate: Wish, survivor: Wish, *, by=None) -> Wish:
     )
     _recount([duplicate.pk, survivor.pk])
     survivor.refresh_from_db()
+    # Tell the duplicate's author and those who now follow the survivor because of it.
+    told = set(Follow.objects.filter(wish=survivor).values_list("person_id", flat=True))
+    told.add(duplicate.author_id)
+    for person in Person.objects.filter(pk__in=told):
+        with override(person.language or None):
+            text = _("“%(duplicate)s” was merged into “%(survivor)s”: its votes count there.") % {
+                "duplicate": duplicate.title,
+                "survivor": survivor.title,
+            }
+        inbox.tell(person, text, kind=Message.Kind.WISH, url=f"/voice/wishes/{survivor.key}/")
     return survivor
 
 
@@ -159,10 +170,8 @@ def change_status(wish: Wish, status: str, *, by=None, reason: str = "") -> Wish
             if reason:
                 text += " " + reason
         Notification.objects.create(person=person, wish=wish, text=text)
-        if person.email:
-            transaction.on_commit(
-                lambda p=person, t=text: send_mail(t[:120], t, None, [p.email], fail_silently=True)
-            )
+        # The inbox and/or e-mail, as the person chose.
+        inbox.tell(person, text, kind=Message.Kind.WISH, url=f"/voice/wishes/{wish.key}/")
     if status == Wish.Status.DELIVERED:
         ask_for_attestation(wish)
     return wish

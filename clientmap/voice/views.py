@@ -180,12 +180,28 @@ def triage(request: HttpRequest, key: str) -> HttpResponse:
             )
             messages.success(request, _("Status changed; followers were told."))
         elif action == "merge":
-            survivor = get_object_or_404(Wish, key=request.POST.get("into", "").strip())
+            into = request.POST.get("into", "").strip()
+            survivor = Wish.objects.filter(key=into).first()
+            if survivor is None:
+                messages.error(
+                    request,
+                    _("No wish has the key “%(key)s”: pick one from the list as you type.")
+                    % {"key": into},
+                )
+                return redirect("voice:wish", key=w.key)
             services.merge(w, survivor, by=request.user)
             messages.success(request, _("Merged: the votes moved to the surviving wish."))
             return redirect("voice:wish", key=survivor.key)
         elif action == "cover":
-            service = get_object_or_404(Service, key=request.POST.get("service", "").strip())
+            key = request.POST.get("service", "").strip()
+            service = Service.objects.filter(key=key).first()
+            if service is None:
+                messages.error(
+                    request,
+                    _("No service has the key “%(key)s”: pick one from the list as you type.")
+                    % {"key": key},
+                )
+                return redirect("voice:wish", key=w.key)
             w.covered_by.add(service)
             messages.success(request, _("Linked to the service that covers it."))
     except (ValueError, KeyError) as exc:

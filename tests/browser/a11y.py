@@ -35,6 +35,8 @@ SKIP: dict[str, str] = {
     "set_language": "POST only: the language switch form's target",
     "logout": "POST only: the log-out button's target",
     "voice:similar": "an htmx fragment (suggestions while typing), checked inside the portal",
+    "pick": "an htmx fragment (the <option>s of a searchable key field), inside the wish page",
+    "inbox_count": "an htmx fragment (the bell with its count), inside every page's top bar",
     "voice:submit": "POST only: the wish form's target",
     "voice:vote": "POST only: the vote button's target",
     "voice:comment": "POST only: the comment form's target",
@@ -57,7 +59,7 @@ class Pattern:
     name: str  # "namespace:url_name"
     route: str  # human-readable route, e.g. "teams/<str:key>/"
     params: list[str]
-    i18n: bool  # inside i18n_patterns (a language prefix selects the language)
+    i18n: bool  # a page in every language (everything but the JSON API and its docs)
     regex: re.Pattern = field(repr=False, default=None)  # type: ignore[assignment]
 
 
@@ -77,7 +79,10 @@ def walk(resolvers=None, prefix: str = "", namespace: str = "", i18n: bool = Fal
         elif isinstance(entry, URLPattern) and entry.name:
             route = prefix + _route(entry)
             params = re.findall(r"<(?:\w+:)?(\w+)>", route) or re.findall(r"\(\?P<(\w+)>", route)
-            yield Pattern(f"{namespace}{entry.name}", route, params, i18n)
+            # Every page honours the chosen language (clientmap.core.language), the JSON API
+            # and its docs aside.
+            multilingual = i18n or not route.startswith("api/")
+            yield Pattern(f"{namespace}{entry.name}", route, params, multilingual)
 
 
 def skip_reason(name: str) -> str | None:
@@ -317,6 +322,10 @@ def plan(users: dict, samples: dict) -> Plan:
                     if p.name in ok[role]:
                         path = _sample_path(p, samples, found)
                         if path:
+                            # A language prefix chooses the language for the browser (it
+                            # redirects to the page without it, which then stays in it).
+                            if p.i18n:
+                                path = f"/{lang}{path}"
                             states.append(PageState(role, lang, p.name, path))
                 # The error pages: 404 (a path nothing resolves), and 403 where the role meets one.
                 prefix = "" if lang == settings.LANGUAGE_CODE else f"/{lang}"

@@ -20,6 +20,8 @@ def world() -> None:
 def test_map_then_click_a_service_to_see_its_impact(page, live_server, world, shots) -> None:
     login(page, live_server.url)
     page.click("nav >> text=Value chain")
+    page.locator("svg.vc-graph").wait_for()  # teams inside their units by default
+    page.goto(f"{live_server.url}/value-chain/?group=services")
     graph = page.locator("svg.vc-graph")
     graph.wait_for()
     assert graph.locator("a.vc-node").count() > 20
@@ -58,9 +60,15 @@ def test_tell_the_affected_customers(page, live_server, world, settings) -> None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     login(page, live_server.url)
     page.goto(f"{live_server.url}/value-chain/services/svc-helpdesk/")
+    assert "left out" in page.locator("#tell").inner_text()  # the clinic's clerk has gone quiet
+    page.goto(f"{live_server.url}/value-chain/services/svc-helpdesk/?lapsed=1")
     form = page.locator("#tell form")
     assert form.locator("fieldset").count() >= 2  # Spanish and Portuguese recipients
+    assert "Olivia Grant" in page.locator(".recipients").inner_text()  # who, before sending
     form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Preview" in page.locator("#preview-title").inner_text()
+    page.locator("#tell form button.send").click()
     page.wait_for_load_state()
     assert "Sent 2 messages" in page.locator(".messages").inner_text()
     assert "Olivia Grant" in page.locator("#sent").inner_text()

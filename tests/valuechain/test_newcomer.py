@@ -61,3 +61,41 @@ def test_old_alerts_are_not_this_months(staff_client, chain) -> None:
     Alert.objects.update(time=timezone.make_aware(datetime(2001, 1, 1)))
     html = staff_client.get("/value-chain/alerts/").content.decode()
     assert "A-app" not in html
+
+
+def test_send_shows_the_recipients_first_and_leaves_out_the_lapsed(staff_client) -> None:
+    from datetime import timedelta
+
+    from django.core import mail
+
+    f.home_org()
+    acme = f.org(key="acme", name="Acme")
+    team = f.team(key="t-hd", name="Help desk")
+    f.service(team, key="svc-hd", name="Help desk service")
+    fresh = f.person(acme, key="fresh", name="Fay Fresh", email="fay@acme.example")
+    old = f.person(acme, key="old", name="Olaf Old", email="olaf@acme.example")
+    today = timezone.localdate()
+    f.request(fresh, team, status="fulfilled", payment="cash", opened=today)
+    long_ago = today - timedelta(days=900)
+    f.request(old, team, status="fulfilled", payment="cash", opened=long_ago, closed=long_ago)
+    rules.recompute()
+    vc.invalidate()
+    page = staff_client.get("/value-chain/services/svc-hd/").content.decode()
+    table = page[page.index('class="table-wrap recipients"') :]
+    table = table[: table.index("</table>")]
+    assert "Fay Fresh" in table and "Olaf Old" not in table  # lapsed: left out
+    assert "external paying" in table  # the kind, as a label
+    assert "1 customer who has gone quiet (lapsed) is left out" in page
+    with_lapsed = staff_client.get("/value-chain/services/svc-hd/?lapsed=1").content.decode()
+    assert "Olaf Old" in with_lapsed
+    form = staff_client.get("/value-chain/services/svc-hd/").context["tell"]["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and v is not False}
+    preview = staff_client.post("/value-chain/services/svc-hd/tell/", data)
+    assert preview.status_code == 200 and "Preview: what they will read" in preview.content.decode()
+    assert not mail.outbox
+    staff_client.post("/value-chain/services/svc-hd/tell/", {**data, "confirm": "1"})
+    assert [m.to for m in mail.outbox] == [["fay@acme.example"]]
+    staff_client.post(
+        "/value-chain/services/svc-hd/tell/", {**data, "confirm": "1", "include_lapsed": "on"}
+    )
+    assert sorted(m.to[0] for m in mail.outbox[1:]) == ["fay@acme.example", "olaf@acme.example"]

@@ -117,8 +117,14 @@ def test_unknown_team_and_service_are_404(admin) -> None:
 # --- the map ---------------------------------------------------------------------------------------
 
 
+def test_map_shows_teams_inside_their_units_by_default(admin) -> None:
+    response = admin.get(reverse("valuechain:map"))
+    assert response.context["picture"].level == "units"
+    assert "aur-infra" in svg_keys(html(response)) and "t-storage" not in svg_keys(html(response))
+
+
 def test_map_draws_every_node_layered_with_links(admin) -> None:
-    page = html(admin.get(reverse("valuechain:map")))
+    page = html(admin.get(reverse("valuechain:map") + "?group=services"))
     assert "<svg" in page and "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     keys = svg_keys(page)
     assert {"svc-storage", "svc-db", "t-storage", "space-agency", "aur-finance"} <= keys
@@ -135,7 +141,7 @@ def test_map_draws_every_node_layered_with_links(admin) -> None:
 
 def test_map_collapses_large_graphs_and_expands_on_request(admin, monkeypatch) -> None:
     monkeypatch.setattr(svg, "MAX_NODES", 30)
-    page = html(admin.get(reverse("valuechain:map")))
+    page = html(admin.get(reverse("valuechain:map") + "?group=teams"))
     keys = svg_keys(page)
     assert "svc-db" not in keys  # inside its team
     assert "t-dbhost" in keys and " group" in page
@@ -162,7 +168,7 @@ def test_map_neighbourhood_of_a_node(admin) -> None:
 
 def test_map_unknown_focus_says_so(admin) -> None:
     page = html(admin.get(reverse("valuechain:map") + "?focus=no-such-thing"))
-    assert "no-such-thing" in page and "svc-storage" in svg_keys(page)
+    assert "no-such-thing" in page and "aur-infra" in svg_keys(page)  # the whole chain instead
 
 
 # --- a team ------------------------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def expected_recipients(service_key: str) -> set[str]:
     order, _pred = g.bfs([node])
     teams = [int(x) for x in g.db_id[g.of_type(order, rules.TEAM)]]
     return set(
-        CustomerRelation.objects.filter(is_customer=True, team_id__in=teams)
+        CustomerRelation.objects.filter(is_customer=True, active=True, team_id__in=teams)
         .exclude(person__email="")
         .values_list("person__email", flat=True)
     )
@@ -280,6 +286,10 @@ def test_staff_tells_the_affected_customers(admin) -> None:
     data = dict(form.initial)
     data["subject_es"] = "Interrupción del servicio CRM"
     data["body_es"] = "Hola {name}, el CRM no funciona."
+    preview = admin.post(reverse("valuechain:tell", args=["svc-crm"]), data)
+    assert preview.status_code == 200 and not mail.outbox  # first the preview, nothing sent
+    assert "Hola {name}, el CRM no funciona." in html(preview)
+    data["confirm"] = "1"
     response = admin.post(reverse("valuechain:tell", args=["svc-crm"]), data)
     assert response.status_code == 302
     expected = expected_recipients("svc-crm")
@@ -307,7 +317,7 @@ def test_tell_from_an_alert_records_the_alert(admin) -> None:
     form = admin.get(url).context["tell"]["form"]
     bodies = [v for k, v in form.initial.items() if k.startswith("body_")]
     assert bodies and all("Queue stuck" in b for b in bodies)
-    data = dict(form.initial)
+    data = dict(form.initial, confirm="1")
     admin.post(reverse("valuechain:tell", args=["svc-helpdesk"]), data)
     assert mail.outbox
     assert set(ImpactNotice.objects.values_list("alert_key", flat=True)) == {"A-7"}
@@ -317,6 +327,7 @@ def test_tell_rejects_an_empty_draft(admin) -> None:
     form = admin.get(reverse("valuechain:service", args=["svc-crm"])).context["tell"]["form"]
     data = dict(form.initial)
     data["subject_en"] = ""
+    data["confirm"] = "1"
     response = admin.post(reverse("valuechain:tell", args=["svc-crm"]), data)
     assert response.status_code == 400
     assert not mail.outbox and not ImpactNotice.objects.exists()
@@ -454,7 +465,10 @@ def test_picture_of_a_large_graph_stays_readable() -> None:
     assert pic.collapsed and pic.level == "units"
     assert len(pic.nodes) <= svg.MAX_NODES  # units, a few paying customers, gathered boxes
     assert sum("paying" in n.classes for n in pic.nodes) <= svg.PAYING_SHOWN + 1
-    assert pic.width <= 2 * svg.MARGIN + svg.ROW_MAX * (svg.NODE_W + svg.GAP_X)
+    assert all(
+        0 <= n.x and n.x + n.w <= pic.width and 0 <= n.y and n.y + n.h <= pic.height
+        for n in pic.nodes
+    )  # the viewBox holds every node
     assert out.count("<a ") == len(pic.nodes)
     assert elapsed < 10, elapsed
     # Every edge between layers points upwards (value flows up).

@@ -51,7 +51,8 @@ def world():
             payment="cash",
             opened=closed - timedelta(days=10),
             accepted=closed - timedelta(days=9),
-            target=closed + (timedelta(days=-1) if late else timedelta(days=1)),
+            # the first closed on its target day (on time), the second a day early, the third late
+            target=closed + timedelta(days=-1 if late else i),
             closed=closed,
         )
     f.request(buyer, team, key="R-open", status="accepted", payment="cash", opened=today)

@@ -72,16 +72,16 @@ PAGES = {
 PINS: dict[str, int] = {
     "home": 28,
     "teams": 6,
-    "team": 13,
-    "team-prospects": 13,
+    "team": 14,  # + the team links (its services)
+    "team-prospects": 14,
     "evidence": 9,
     "people": 6,
     "person": 10,
     "organizations": 7,
     "organization": 12,
-    "value-map": 5,
-    "value-team": 11,
-    "value-service": 15,
+    "value-map": 6,  # + the teams of the highlight form
+    "value-team": 12,  # + the team links
+    "value-service": 17,  # + the team links, the recipients shown before sending
     "unreached": 6,
     "cycles": 5,
     "alerts": 4,

@@ -64,3 +64,41 @@ def when(value) -> str:
     if isinstance(moment, date):
         return formats.date_format(moment, "j M Y")
     return "" if value is None else str(value)
+
+
+def _choices(kind: str) -> dict:
+    from clientmap.customers.models import Kind
+    from clientmap.engagements.models import Request
+
+    return {
+        "kind": dict(Kind.choices),
+        "status": dict(Request.Status.choices),
+        "payment": dict(Request.Payment.choices),
+    }[kind]
+
+
+@register.filter
+def kind_label(value) -> str:
+    """``external_paying`` → "external paying" in the page's language."""
+    return str(_choices("kind").get(value, value or ""))
+
+
+@register.filter
+def status_label(value) -> str:
+    return str(_choices("status").get(value, value or ""))
+
+
+@register.filter
+def payment_label(value) -> str:
+    return str(_choices("payment").get(value, value or ""))
+
+
+@register.filter
+def language_name(code) -> str:
+    """``pt`` → "Português" (the language's own name), "—" when none."""
+    from django.utils.translation import get_language_info
+
+    try:
+        return get_language_info(code)["name_local"] if code else "—"
+    except KeyError:
+        return str(code)

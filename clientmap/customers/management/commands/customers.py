@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientmap.core.text import table
 from clientmap.customers import selectors, shapes
@@ -93,4 +94,4 @@ class Command(BaseCommand):
                 ],
             )
         )
-        self.stdout.write(_("%(n)d row(s).") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)d row.", "%(n)d rows.", len(rows)) % {"n": len(rows)})

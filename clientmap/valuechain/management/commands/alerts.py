@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientmap.core.text import table
 from clientmap.valuechain import feed
@@ -43,7 +44,14 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(out, indent=2, ensure_ascii=False))
             return
         w = self.stdout.write
-        w(_("%(n)d alert(s) ranked by customer impact") % {"n": len(out["ranked"])})
+        w(
+            ngettext(
+                "%(n)d alert ranked by customer impact",
+                "%(n)d alerts ranked by customer impact",
+                len(out["ranked"]),
+            )
+            % {"n": len(out["ranked"])}
+        )
         w(
             table(
                 [
