@@ -50,7 +50,7 @@ def test_fulfilling_a_request_sends_one_survey_in_the_recipients_language(world)
     m = mail.outbox[0]
     assert m.to == ["ann@acme.example"]
     assert "¿" in m.subject or "Apps" in m.subject
-    assert "/es/experience/s/" in m.body  # the link opens in Spanish
+    assert "/experience/s/" in m.body and "/es/" not in m.body  # no prefix: the survey keeps its language
     # saving it again (still fulfilled) sends nothing more; one survey per request
     req.title = "New laptop, 16 GB"
     req.save()
@@ -134,7 +134,7 @@ def test_expired_and_tampered_links_get_their_page_in_the_recipients_language(
     s = services.send_for_request(f.request(world["ann"], world["team"])).surveys[0]
     token = tokens.make(s.pk)
     Survey.objects.filter(pk=s.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    expired = client.get(f"/es/experience/s/{token}/")
+    expired = client.get(f"/experience/s/{token}/")  # no prefix: the survey knows its language
     assert expired.status_code == 410
     assert "caducado" in expired.content.decode()
     assert client.post(f"/experience/s/{token}/", {"score": "5"}).status_code == 410
@@ -197,7 +197,7 @@ def test_staff_export_links_as_csv(world, staff_client) -> None:
     response = staff_client.get("/experience/surveys/links.csv")
     assert response.status_code == 200
     text = response.content.decode()
-    assert "ann@acme.example" in text and "/es/experience/s/" in text
+    assert "ann@acme.example" in text and ",es," in text and "/experience/s/" in text
 
 
 def test_links_csv_is_staff_only(world, client) -> None:
