@@ -120,7 +120,7 @@ class _Page:
 
 
 @router.get(
-    "/teams/{team_key}/customers",
+    "/teams/{key:team_key}/customers",
     response=list[RelationOut],
     summary="Who are this team's customers, and why",
     description="Filters: kind, basis (any of R, D, S, I), active (true/false); "
@@ -145,7 +145,7 @@ def team_customers(
 
 
 @router.get(
-    "/teams/{team_key}/customers/{person_key}/evidence",
+    "/teams/{key:team_key}/customers/{key:person_key}/evidence",
     response=list[EvidenceOut],
     summary="The requests and involvements behind one relation",
 )
@@ -156,7 +156,7 @@ def evidence(request, team_key: str, person_key: str):
 
 
 @router.get(
-    "/people/{person_key}",
+    "/people/{key:person_key}",
     response=CustomerOfOut,
     summary="Whose customer is this person, and why (or why not)",
 )

@@ -91,7 +91,7 @@ def organizations(request, q: str = ""):
     return _LazyList(qs, _org)
 
 
-@router.get("/organizations/{key}", response=OrganizationOut, summary="One organization")
+@router.get("/organizations/{key:key}", response=OrganizationOut, summary="One organization")
 def organization(request, key: str):
     return _org(get_object_or_404(Organization, key=key))
 
@@ -105,7 +105,7 @@ def units(request, organization: str = ""):
     return _LazyList(qs, _unit)
 
 
-@router.get("/units/{key}", response=UnitOut, summary="One unit")
+@router.get("/units/{key:key}", response=UnitOut, summary="One unit")
 def unit(request, key: str):
     return _unit(get_object_or_404(Unit.objects.select_related("organization", "parent"), key=key))
 
@@ -143,7 +143,7 @@ def people(request, q: str = "", organization: str = "", unit: str = ""):
     return _LazyList(qs, _person)
 
 
-@router.get("/people/{key}", response=PersonOut, summary="One person")
+@router.get("/people/{key:key}", response=PersonOut, summary="One person")
 def person(request, key: str):
     return _person(get_object_or_404(_people_qs(), key=key))
 
@@ -157,7 +157,7 @@ def teams(request, q: str = ""):
     return _LazyList(qs, _team)
 
 
-@router.get("/teams/{key}", response=TeamDetail, summary="One team, its members and services")
+@router.get("/teams/{key:key}", response=TeamDetail, summary="One team, its members and services")
 def team(request, key: str):
     t = get_object_or_404(Team.objects.select_related("unit"), key=key)
     return {

@@ -232,21 +232,21 @@ class Page(Schema):
     offset: int = Field(0, ge=0)
 
 
-@router.get("/teams/{key}/reach", response=ReachOut)
+@router.get("/teams/{key:key}/reach", response=ReachOut)
 def team_reach(request, key: str, page: Query[Page]):
     """V1: the paying customers this team's work reaches, each with one shortest path."""
     team = get_object_or_404(Team, key=key)
     return selectors.reach(team, limit=page.limit)
 
 
-@router.get("/services/{key}/impact", response=ImpactOut)
+@router.get("/services/{key:key}/impact", response=ImpactOut)
 def service_impact(request, key: str, page: Query[Page]):
     """V2: everything affected if this service fails, with the path for each."""
     service = get_object_or_404(Service, key=key)
     return selectors.impact(service, limit=page.limit)
 
 
-@router.get("/teams/{key}/lens", response=LensOut)
+@router.get("/teams/{key:key}/lens", response=LensOut)
 def team_lens(request, key: str, page: Query[Page]):
     """V3: the share of this team's work that traces to a paying customer."""
     team = get_object_or_404(Team, key=key)

@@ -118,12 +118,12 @@ def create(request, payload: WishIn):
     return Status(201, _out(w))
 
 
-@router.get("/wishes/{key}", response=WishOut, summary="One wish")
+@router.get("/wishes/{key:key}", response=WishOut, summary="One wish")
 def detail(request, key: str):
     return _out(_wish(request, key))
 
 
-@router.post("/wishes/{key}/vote", response=VoteOut, summary="Vote (once)")
+@router.post("/wishes/{key:key}/vote", response=VoteOut, summary="Vote (once)")
 def vote(request, key: str):
     person = _person(request)
     w = _wish(request, key)
@@ -132,7 +132,7 @@ def vote(request, key: str):
     return {"key": w.key, "votes": w.vote_count, "voted": True}
 
 
-@router.delete("/wishes/{key}/vote", response=VoteOut, summary="Take the vote back")
+@router.delete("/wishes/{key:key}/vote", response=VoteOut, summary="Take the vote back")
 def unvote(request, key: str):
     person = _person(request)
     w = _wish(request, key)
@@ -146,7 +146,7 @@ def similar(request, q: str):
     return [_out(w) for w in selectors.similar(q, selectors.visible_wishes(request.auth))]
 
 
-@router.post("/wishes/{key}/status", response=WishOut, summary="Triage (staff)")
+@router.post("/wishes/{key:key}/status", response=WishOut, summary="Triage (staff)")
 def status(request, key: str, payload: StatusIn):
     if not is_staff(request.auth):
         raise HttpError(403, "Triage is for staff.")
