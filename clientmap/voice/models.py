@@ -188,3 +188,12 @@ class Attestation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} on {self.wish}"
+
+    def link_token(self) -> str:
+        """The signed, expiring token of this attestation's one-use link (for the URL)."""
+        from clientmap.core.signing import make_token
+
+        return make_token(ATTESTATION_PURPOSE, self.token)
+
+
+ATTESTATION_PURPOSE = "attestation"

@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from clientmap.core import signing
 from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.voice.models import (
+    ATTESTATION_PURPOSE,
     Attestation,
     Comment,
     Follow,
@@ -182,7 +184,7 @@ def ask_for_attestation(wish: Wish) -> list[Attestation]:
                     body = _(
                         "“%(title)s” has been delivered. Did it help you do something better? "
                         "Answer once, here: /voice/attest/%(token)s/"
-                    ) % {"title": wish.title, "token": att.token}
+                    ) % {"title": wish.title, "token": att.link_token()}
                 transaction.on_commit(
                     lambda p=person, b=body: send_mail(
                         b[:120], b, None, [p.email], fail_silently=True
@@ -191,9 +193,33 @@ def ask_for_attestation(wish: Wish) -> list[Attestation]:
     return made
 
 
-def attest(token: str, helped: bool, comment_text: str = "") -> Attestation | None:
-    """Answer once. Returns None when the link is unknown or already used."""
-    updated = Attestation.objects.filter(token=token, answered_at__isnull=True).update(
-        helped=helped, comment=comment_text.strip(), answered_at=timezone.now()
-    )
-    return Attestation.objects.filter(token=token).first() if updated else None
+def attestation_for_link(link: str) -> Attestation:
+    """The attestation a signed link names; raises :class:`~clientmap.core.signing.TokenError`
+    (expired, changed, already used) otherwise."""
+    secret = signing.read_token(ATTESTATION_PURPOSE, link)
+    att = Attestation.objects.select_related("wish", "person").filter(token=secret).first()
+    if att is None:
+        raise signing.TokenInvalid
+    return att
+
+
+def attest(link: str, helped: bool, comment_text: str = "") -> Attestation | None:
+    """Answer once, by the signed link. Returns None when the link was already used; raises
+    :class:`~clientmap.core.signing.TokenError` when it is expired or not valid."""
+    try:
+        att = attestation_for_link(link)
+    except signing.TokenUsed:
+        return None
+    with transaction.atomic():
+        updated = Attestation.objects.filter(pk=att.pk, answered_at__isnull=True).update(
+            helped=helped, comment=comment_text.strip(), answered_at=timezone.now()
+        )
+        if not updated:
+            return None
+        try:
+            signing.use_token(ATTESTATION_PURPOSE, link)
+        except signing.TokenUsed:
+            transaction.set_rollback(True)
+            return None
+    att.refresh_from_db()
+    return att

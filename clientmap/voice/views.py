@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
+from clientmap.core import signing
 from clientmap.core.decorators import internal_required
 from clientmap.core.roles import is_staff, person_of
 from clientmap.directory.models import Team
 from clientmap.voice import selectors, services
-from clientmap.voice.models import Attestation, Wish
+from clientmap.voice.models import Wish
 
 
 def _person(request: HttpRequest):
@@ -210,9 +211,16 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def attest(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-use link sent after delivery; the token is the permission."""
-    att = get_object_or_404(Attestation.objects.select_related("wish", "person"), token=token)
+    """The one-use link sent after delivery; the signed, expiring token is the permission."""
+    try:
+        att = services.attestation_for_link(token)
+    except signing.TokenUsed:
+        return render(request, "voice/attest.html", {"answered": True})
+    except signing.TokenExpired as exc:
+        return render(request, "voice/attest.html", {"error": str(exc)}, status=410)
+    except signing.TokenError as exc:
+        return render(request, "voice/attest.html", {"error": str(exc)}, status=404)
     if request.method == "POST" and att.answered_at is None:
         services.attest(token, request.POST.get("helped") == "yes", request.POST.get("comment", ""))
         att.refresh_from_db()
-    return render(request, "voice/attest.html", {"att": att})
+    return render(request, "voice/attest.html", {"att": att, "answered": att.answered_at})
