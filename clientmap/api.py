@@ -10,7 +10,9 @@ api = NinjaAPI(
     title="Clientmap API",
     version="1",
     description="Who are an IT organization's customers, and why. "
-    "Authenticate with a session (browser, CSRF token required for writes) or HTTP Basic. "
+    "Authenticate with a personal API token (`Authorization: Bearer cm_…`; create one on the "
+    "*API tokens* page or with `clientmap token create USER`) or with the browser session "
+    "(CSRF token required for writes). Read-only tokens may only GET. "
     "Staff and team members reach everything; customer portal users only the portal endpoints.",
     auth=INTERNAL,
     urls_namespace="api",

@@ -1,5 +1,5 @@
 """Login is required everywhere, except where a view says otherwise and on the JSON API,
-which authenticates each request itself (session with CSRF, or HTTP Basic) and answers 401
+which authenticates each request itself (API token, or session with CSRF) and answers 401
 instead of redirecting to a login page."""
 
 from __future__ import annotations

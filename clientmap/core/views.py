@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from clientmap.core import tokens
 from clientmap.core.decorators import internal_required
+from clientmap.core.models import ApiToken
+from clientmap.core.roles import is_staff
 from clientmap.customers import overview
 
 
@@ -11,3 +17,44 @@ from clientmap.customers import overview
 def home(request: HttpRequest) -> HttpResponse:
     """The first screen: the whole organization's customers at a glance."""
     return render(request, "core/home.html", {"overview": overview.organization_overview()})
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Everyone signed in: their own API tokens (staff: everyone's), create (shown once), revoke."""
+    created_text = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            qs = ApiToken.objects.all() if is_staff(request.user) else request.user.api_tokens
+            record = (
+                qs.filter(pk=request.POST.get("token", "")).first()
+                if request.POST.get("token", "").isdigit()
+                else None
+            )
+            if record is None:
+                raise Http404
+            tokens.revoke(record, by=request.user)
+            messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": record.prefix})
+            return redirect("api_tokens")
+        days_text = request.POST.get("expires", "").strip()
+        try:
+            days = float(days_text) if days_text else None
+            if days is not None and not 0 < days <= 3650:
+                raise ValueError
+        except ValueError:
+            messages.error(request, _("Expiry must be a number of days between 1 and 3650."))
+            return redirect("api_tokens")
+        _record, created_text = tokens.create_token(
+            request.user,
+            read_only=request.POST.get("scope") != "write",
+            expires_days=days,
+            name=request.POST.get("name", "").strip()[:100],
+        )
+    qs = ApiToken.objects.select_related("user")
+    if not is_staff(request.user):
+        qs = qs.filter(user=request.user)
+    return render(
+        request,
+        "core/tokens.html",
+        {"tokens": qs.order_by("revoked_at", "-created")[:200], "created_text": created_text},
+    )
