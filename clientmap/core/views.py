@@ -6,17 +6,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from clientmap.core import tokens
+from clientmap.core import hooks, tokens
 from clientmap.core.decorators import internal_required
 from clientmap.core.models import ApiToken
 from clientmap.core.roles import is_staff
-from clientmap.customers import overview
 
 
 @internal_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The first screen: the whole organization's customers at a glance."""
-    return render(request, "core/home.html", {"overview": overview.organization_overview()})
+    """The first screen: the whole organization's customers at a glance (each area adds its
+    figures through ``hooks.overview``)."""
+    figures, blocks = hooks.overview_figures()
+    return render(request, "core/home.html", {"overview": figures, "overview_blocks": blocks})
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientmap.core import demo
+from clientmap.imports import demo
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
