@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import transaction
 
 from clientmap.catalog.models import Service
+from clientmap.core.csvfiles import spreadsheet_row
 from clientmap.customers import rules
 from clientmap.directory.models import Organization
 from clientmap.engagements.models import Involvement, Request
@@ -775,12 +776,13 @@ def _write_rejects(
     text, _ = open_text(path, mapping.encoding)
     with text, open(out, "w", newline="", encoding="utf-8") as fh:
         reader = csv.reader(text, delimiter=mapping.delimiter)
-        writer = csv.writer(fh)
+        writer = csv.writer(fh)  # meant for a spreadsheet: formula cells are neutralised
         header = next(reader)
-        writer.writerow(["line", "reason", *header])
+        writer.writerow(spreadsheet_row(["line", "reason", *header]))
         for values in reader:
             if reader.line_num in reasons:
-                writer.writerow([reader.line_num, "; ".join(reasons.pop(reader.line_num)), *values])
+                reason = "; ".join(reasons.pop(reader.line_num))
+                writer.writerow(spreadsheet_row([reader.line_num, reason, *values]))
         for err in other:
-            writer.writerow([err.line or "", str(err)])
+            writer.writerow(spreadsheet_row([err.line or "", str(err)]))
     return out

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
 from clientmap.core import signing
+from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
 from clientmap.core.roles import is_staff, person_of
 from clientmap.directory.models import Team
@@ -48,6 +49,25 @@ def portal(request: HttpRequest) -> HttpResponse:
     sort = {"new": "-created", "demand": "-demand"}.get(request.GET.get("sort", ""), "-vote_count")
     if sort == "-demand" and not by_demand:
         sort = "-vote_count"
+    if request.GET.get("format") == "csv":
+        if not by_demand:
+            qs = selectors.with_demand(qs)
+        return csv_response(
+            "wishes",
+            [_("key"), _("title"), _("status"), _("team"), _("votes"), _("demand"), _("created")],
+            (
+                (
+                    w.key,
+                    w.title,
+                    w.get_status_display(),
+                    w.team.name if w.team_id else "",
+                    w.vote_count,
+                    w.demand,
+                    w.created.date().isoformat(),
+                )
+                for w in qs.order_by(sort, "-vote_count", "-created").iterator(chunk_size=2000)
+            ),
+        )
     page = Paginator(qs.order_by(sort, "-vote_count", "-created"), 30).get_page(
         request.GET.get("page")
     )
