@@ -1,11 +1,14 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from clientmap.api import api
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    # the language switch works before signing in too (it is on the login page)
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/", api.urls),
 ]
 

@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
         from clientmap.core import converters
 
         converters.register()
+
+        from clientmap.core import audit
+
+        audit.connect()

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clientmap.core import hooks, tokens
-from clientmap.core.decorators import internal_required
-from clientmap.core.models import ApiToken
+from clientmap.core.csvfiles import csv_response
+from clientmap.core.decorators import internal_required, staff_required
+from clientmap.core.models import ApiToken, AuditEvent
 from clientmap.core.roles import is_staff
 
 
@@ -58,4 +62,57 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         request,
         "core/tokens.html",
         {"tokens": qs.order_by("revoked_at", "-created")[:200], "created_text": created_text},
+    )
+
+
+@staff_required
+def audit(request: HttpRequest) -> HttpResponse:
+    """Staff: who changed what (imports, overrides, merges, triage, roles, tokens); CSV export."""
+    qs = AuditEvent.objects.all()
+    action = request.GET.get("action", "").strip()
+    who = request.GET.get("user", "").strip()
+    if action:
+        qs = qs.filter(action__startswith=action[:50])
+    if who:
+        qs = qs.filter(username=who[:150])
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "audit-log",
+            [
+                _("time"),
+                _("user"),
+                _("action"),
+                _("object type"),
+                _("object"),
+                _("before"),
+                _("after"),
+            ],
+            (
+                (
+                    e.at.isoformat(),
+                    e.username,
+                    e.action,
+                    e.object_type,
+                    e.object_key,
+                    json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+                    json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+                )
+                for e in qs.iterator(chunk_size=2000)
+            ),
+        )
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "page": page,
+            "action": action,
+            "who": who,
+            "actions": AuditEvent.objects.order_by("action")
+            .values_list("action", flat=True)
+            .distinct(),
+            "query": query.urlencode(),
+        },
     )

@@ -14,3 +14,7 @@ class ImportsConfig(AppConfig):
 
         for section in voice_files.SECTIONS:
             register_section(section)
+
+        from clientmap.imports import audit_hooks
+
+        audit_hooks.connect()

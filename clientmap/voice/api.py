@@ -9,7 +9,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from clientmap.core.api_auth import ANY_USER
+from clientmap.core.api_auth import ANY_USER, INTERNAL, STAFF
 from clientmap.core.roles import is_staff, person_of
 from clientmap.directory.models import Team
 from clientmap.voice import selectors, services
@@ -77,10 +77,12 @@ class _Page:
 
 
 def _wish(request, key: str) -> Wish:
-    w = get_object_or_404(Wish, key=key)
-    if not selectors.visible_wishes(request.auth).filter(pk=w.pk).exists():
-        raise HttpError(404, "No such wish.")
-    return w
+    """The live wish ``key`` names (a merged one: its survivor), if the caller may see both;
+    404 otherwise (never 403, which would confirm that it exists)."""
+    try:
+        return selectors.resolve_wish(request.auth, key)[1]
+    except Wish.DoesNotExist:
+        raise HttpError(404, "No such wish.") from None
 
 
 def _person(request):
@@ -146,7 +148,7 @@ def similar(request, q: str):
     return [_out(w) for w in selectors.similar(q, selectors.visible_wishes(request.auth))]
 
 
-@router.post("/wishes/{key:key}/status", response=WishOut, summary="Triage (staff)")
+@router.post("/wishes/{key:key}/status", response=WishOut, summary="Triage (staff)", auth=STAFF)
 def status(request, key: str, payload: StatusIn):
     if not is_staff(request.auth):
         raise HttpError(403, "Triage is for staff.")
@@ -158,9 +160,11 @@ def status(request, key: str, payload: StatusIn):
     return _out(w)
 
 
-@router.get("/coverage", summary="Coverage of wishes and votes; attestation figures")
+@router.get(
+    "/coverage",
+    summary="Coverage of wishes and votes; attestation figures (staff and team members)",
+    auth=INTERNAL,
+)
 def coverage(request, team: str = ""):
-    if person_of(request.auth) is None and not is_staff(request.auth):
-        raise HttpError(403, "Not for this user.")
     t = Team.objects.filter(key=team).first() if team else None
     return {"coverage": selectors.coverage(t), "attestation": selectors.attestation(t)}

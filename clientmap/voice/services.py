@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from clientmap.core import signing
+from clientmap.core import audit, signing
 from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.voice.models import (
@@ -134,7 +134,28 @@ def merge(duplicate: Wish, survivor: Wish, *, by=None) -> Wish:
     )
     _recount([duplicate.pk, survivor.pk])
     survivor.refresh_from_db()
+    audit.record(
+        by,
+        "wish.merge",
+        duplicate,
+        before={"merged_into": None},
+        after={"merged_into": survivor.key, "survivor_votes": survivor.vote_count},
+    )
     return survivor
+
+
+@transaction.atomic
+def cover(wish: Wish, service, *, by=None) -> None:
+    """Link the service that already covers what the wish asks for."""
+    before = sorted(wish.covered_by.values_list("key", flat=True))
+    wish.covered_by.add(service)
+    audit.record(
+        by,
+        "wish.cover",
+        wish,
+        before={"covered_by": before},
+        after={"covered_by": sorted({*before, service.key})},
+    )
 
 
 @transaction.atomic
@@ -151,6 +172,9 @@ def change_status(wish: Wish, status: str, *, by=None, reason: str = "") -> Wish
         wish.public_reason = reason
     wish.save(update_fields=["status", "public_reason"])
     StatusChange.objects.create(wish=wish, old=old, new=status, reason=reason, by=by)
+    audit.record(
+        by, "wish.status", wish, before={"status": old}, after={"status": status, "reason": reason}
+    )
     followers = Person.objects.filter(follows__wish=wish).distinct()
     for person in followers:
         with override(person.language or None):

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -128,22 +128,21 @@ def submit(request: HttpRequest) -> HttpResponse:
     return redirect("voice:wish", key=wish.key)
 
 
-def _visible(request: HttpRequest, key: str) -> Wish:
-    """The wish if this user may see it (a merged wish is followed to its survivor)."""
-    w = get_object_or_404(Wish.objects.select_related("author", "team", "merged_into"), key=key)
-    if w.merged_into_id:
-        return w
-    if not selectors.visible_wishes(request.user).filter(pk=w.pk).exists():
-        raise PermissionDenied
-    return w
+def _visible(request: HttpRequest, key: str) -> tuple[Wish, Wish]:
+    """``(named, live)`` if this user may see the wish (404 otherwise, never 403); a merged wish
+    is followed to its survivor, which the user must be able to see too."""
+    try:
+        return selectors.resolve_wish(request.user, key)
+    except Wish.DoesNotExist:
+        raise Http404 from None
 
 
 def wish(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
-    w = _visible(request, key)
-    if w.merged_into_id:
+    named, w = _visible(request, key)
+    if named.pk != w.pk:
         messages.info(request, _("This wish was merged into another one."))
-        return redirect("voice:wish", key=w.merged_into.key)
+        return redirect("voice:wish", key=w.key)
     context = {
         "wish": w,
         "voted": person is not None and w.votes.filter(person=person).exists(),
@@ -163,7 +162,7 @@ def vote(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
     if person is None:
         raise PermissionDenied
-    w = _visible(request, key)
+    _named, w = _visible(request, key)
     if request.POST.get("undo"):
         services.unvote(w, person)
     else:
@@ -180,7 +179,7 @@ def comment(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
     if person is None:
         raise PermissionDenied
-    w = _visible(request, key)
+    _named, w = _visible(request, key)
     if request.POST.get("text", "").strip():
         services.comment(w, person, request.POST["text"])
     if request.POST.get("follow"):
@@ -207,7 +206,7 @@ def triage(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("voice:wish", key=survivor.key)
         elif action == "cover":
             service = get_object_or_404(Service, key=request.POST.get("service", "").strip())
-            w.covered_by.add(service)
+            services.cover(w, service, by=request.user)
             messages.success(request, _("Linked to the service that covers it."))
     except (ValueError, KeyError) as exc:
         messages.error(request, str(exc))
