@@ -23,3 +23,6 @@ urlpatterns += i18n_patterns(
     path("experience/", include("clientmap.experience.urls")),
     prefix_default_language=False,
 )
+
+handler404 = "clientmap.core.views.not_found"
+handler500 = "clientmap.core.views.server_error"

@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -116,3 +116,20 @@ def audit(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: JSON on the API (as its schema says), the usual page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Server error"}, status=500)
+    from django.views.defaults import server_error as page
+
+    return page(request)

@@ -8,8 +8,9 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from clientmap.core.api_support import Page
 from clientmap.core.roles import is_staff
 from clientmap.customers import rules, selectors
 from clientmap.customers.models import Kind
@@ -126,7 +127,7 @@ class _Page:
     description="Filters: kind, basis (any of R, D, S, I), active (true/false); "
     "prospects=true lists prospects (declined or never-accepted requests only) instead.",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def team_customers(
     request,
     team_key: str,
@@ -138,6 +139,8 @@ def team_customers(
     team = get_object_or_404(Team, key=team_key)
     if kind and kind not in Kind.values:
         raise HttpError(400, f"kind must be one of {', '.join(Kind.values)}")
+    if basis and (len(basis) > 4 or set(basis.upper()) - set("RDSI")):
+        raise HttpError(400, "basis must be letters among R, D, S, I (e.g. RD)")
     qs = selectors.team_customers(
         team, kind=kind or None, basis=basis or None, active=active, prospects=prospects
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clientmap.catalog.models import Service
+from clientmap.core.api_support import Page
 from clientmap.directory.models import Organization, Person, Team, Unit
 
 router = Router(tags=["directory"])
@@ -83,7 +84,7 @@ def _team(t: Team) -> dict:
 
 
 @router.get("/organizations", response=list[OrganizationOut], summary="Organizations")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def organizations(request, q: str = ""):
     qs = Organization.objects.order_by("key")
     if q:
@@ -97,7 +98,7 @@ def organization(request, key: str):
 
 
 @router.get("/units", response=list[UnitOut], summary="Units")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def units(request, organization: str = ""):
     qs = Unit.objects.select_related("organization", "parent").order_by("key")
     if organization:
@@ -131,7 +132,7 @@ class _LazyList:
 
 
 @router.get("/people", response=list[PersonOut], summary="People")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def people(request, q: str = "", organization: str = "", unit: str = ""):
     qs = _people_qs()
     if q:
@@ -149,7 +150,7 @@ def person(request, key: str):
 
 
 @router.get("/teams", response=list[TeamOut], summary="Teams")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def teams(request, q: str = ""):
     qs = Team.objects.select_related("unit").order_by("key")
     if q:

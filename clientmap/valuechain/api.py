@@ -66,13 +66,13 @@ class ReachOut(Schema):
     served: ServedOut
 
 
-class PersonOut(NodeOut):
+class ReachedPersonOut(NodeOut):
     email: str = ""
     language: str = ""
 
 
 class DirectCustomerOut(Schema):
-    person: PersonOut
+    person: ReachedPersonOut
     kind: str
     team: str
     path: list[NodeOut]
@@ -181,17 +181,19 @@ class IsolatedOut(Schema):
 
 
 class AlertIn(Schema):
-    key: str = ""
-    service: str = Field("", description="service key or name (or use component)")
-    component: str = ""
-    severity: str = ""
-    time: str = ""
-    text: str = ""
+    key: str = Field("", max_length=200)
+    service: str = Field("", max_length=300, description="service key or name (or use component)")
+    component: str = Field("", max_length=300)
+    severity: str = Field("", max_length=50)
+    time: str = Field("", max_length=50)
+    text: str = Field("", max_length=5000)
 
 
 class AlertsIn(Schema):
-    alerts: list[AlertIn] = []
-    csv: str = Field("", description="alternatively, a whole CSV feed as text")
+    alerts: list[AlertIn] = Field([], max_length=50_000)
+    csv: str = Field(
+        "", max_length=20_000_000, description="alternatively, a whole CSV feed as text"
+    )
 
 
 class AlertOut(Schema):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clientmap.core.api_auth import ANY_USER, INTERNAL, STAFF
+from clientmap.core.api_support import Page
 from clientmap.core.roles import is_staff, person_of
 from clientmap.directory.models import Team
 from clientmap.voice import selectors, services
-from clientmap.voice.models import Wish
+from clientmap.voice.models import TEXT_MAX, TITLE_MAX, Wish
 
 router = Router(tags=["voice"], auth=ANY_USER)
 
@@ -31,10 +33,10 @@ class WishOut(Schema):
 
 
 class WishIn(Schema):
-    title: str
-    text: str = ""
-    team: str | None = None
-    visibility: str = Wish.Visibility.PUBLIC
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    text: str = Field("", max_length=TEXT_MAX)
+    team: str | None = Field(None, max_length=200, description="team key")
+    visibility: Literal["public", "organization"] = Wish.Visibility.PUBLIC
 
 
 class VoteOut(Schema):
@@ -44,8 +46,8 @@ class VoteOut(Schema):
 
 
 class StatusIn(Schema):
-    status: str
-    reason: str = ""
+    status: Literal[tuple(Wish.Status.values)]  # type: ignore[valid-type]
+    reason: str = Field("", max_length=TEXT_MAX)
 
 
 def _out(w: Wish) -> dict:
@@ -93,12 +95,14 @@ def _person(request):
 
 
 @router.get("/wishes", response=list[WishOut], summary="Wishes you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def wishes(request, sort: str = "votes", status: str = "", team: str = "", min_demand: int = 0):
     qs = selectors.with_demand(selectors.visible_wishes(request.auth).select_related("team"))
     if min_demand:
         qs = qs.filter(demand__gte=min_demand)
     if status:
+        if status not in Wish.Status.values:
+            raise HttpError(400, f"status must be one of {', '.join(Wish.Status.values)}")
         qs = qs.filter(status=status)
     if team:
         qs = qs.filter(team__key=team)

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from clientmap.catalog.models import Service
 from clientmap.directory.models import Person, Team
 
+TITLE_MAX = 300  # the title column's length
+TEXT_MAX = 10_000  # what a wish, comment or reason may hold (checked before it is stored)
+
 
 class Wish(models.Model):
     class Status(models.TextChoices):

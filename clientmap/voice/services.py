@@ -15,6 +15,8 @@ from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.voice.models import (
     ATTESTATION_PURPOSE,
+    TEXT_MAX,
+    TITLE_MAX,
     Attestation,
     Comment,
     Follow,
@@ -47,6 +49,12 @@ def submit_wish(
     visibility: str = Wish.Visibility.PUBLIC,
     key: str | None = None,
 ) -> Wish:
+    title, text = title.strip(), text.strip()
+    if not title or len(title) > TITLE_MAX:
+        raise ValueError(_("A title holds 1 to %(n)d characters.") % {"n": TITLE_MAX})
+    if len(text) > TEXT_MAX:
+        raise ValueError(_("The text holds at most %(n)d characters.") % {"n": TEXT_MAX})
+
     def do() -> Wish:
         with transaction.atomic():
             wish = Wish.objects.create(
@@ -95,7 +103,10 @@ def unvote(wish: Wish, person: Person) -> bool:
 
 
 def comment(wish: Wish, person: Person, text: str) -> Comment:
-    return retrying(lambda: Comment.objects.create(wish=wish, person=person, text=text.strip()))
+    text = text.strip()
+    if len(text) > TEXT_MAX:
+        raise ValueError(_("The text holds at most %(n)d characters.") % {"n": TEXT_MAX})
+    return retrying(lambda: Comment.objects.create(wish=wish, person=person, text=text))
 
 
 def follow(wish: Wish, person: Person) -> None:

@@ -121,9 +121,13 @@ def submit(request: HttpRequest) -> HttpResponse:
     visibility = request.POST.get("visibility", Wish.Visibility.PUBLIC)
     if visibility not in Wish.Visibility.values:
         visibility = Wish.Visibility.PUBLIC
-    wish = services.submit_wish(
-        person, title, request.POST.get("text", ""), team=team, visibility=visibility
-    )
+    try:
+        wish = services.submit_wish(
+            person, title, request.POST.get("text", ""), team=team, visibility=visibility
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("voice:portal")
     messages.success(request, _("Thank you: your wish is recorded."))
     return redirect("voice:wish", key=wish.key)
 
@@ -181,7 +185,10 @@ def comment(request: HttpRequest, key: str) -> HttpResponse:
         raise PermissionDenied
     _named, w = _visible(request, key)
     if request.POST.get("text", "").strip():
-        services.comment(w, person, request.POST["text"])
+        try:
+            services.comment(w, person, request.POST["text"])
+        except ValueError as exc:
+            messages.error(request, str(exc))
     if request.POST.get("follow"):
         services.follow(w, person)
     return redirect("voice:wish", key=w.key)
