@@ -41,6 +41,18 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             tokens.revoke(record, by=request.user)
             messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": record.prefix})
             return redirect("api_tokens")
+        if request.user.has_usable_password():
+            # a token is a long-lived key: confirm the password (throttled like the login form)
+            from django.contrib.auth import authenticate
+
+            confirmed = authenticate(
+                request,
+                username=request.user.get_username(),
+                password=request.POST.get("password", ""),
+            )
+            if confirmed is None or confirmed.pk != request.user.pk:
+                messages.error(request, _("Your password is needed to make a token."))
+                return redirect("api_tokens")
         days_text = request.POST.get("expires", "").strip()
         try:
             days = float(days_text) if days_text else None
@@ -133,3 +145,25 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error as page
 
     return page(request)
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """The answer to a locked-out sign-in: the login page with the reason, 429."""
+    from django.conf import settings as conf
+
+    minutes = int(conf.AXES_COOLOFF_TIME.total_seconds() // 60) if conf.AXES_COOLOFF_TIME else 0
+    message = _(
+        "Too many failed sign-ins for this user from this address: locked for %(minutes)d "
+        "minutes. An administrator can unlock it now (clientmap unlock USER)."
+    ) % {"minutes": minutes}
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    if request.resolver_match and request.resolver_match.url_name == "api_tokens":
+        messages.error(request, message)
+        return redirect("api_tokens")
+    from django.contrib.auth.forms import AuthenticationForm
+
+    form = AuthenticationForm(request)
+    return render(
+        request, "registration/login.html", {"form": form, "locked_out": message}, status=429
+    )

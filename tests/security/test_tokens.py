@@ -127,7 +127,10 @@ def test_cli_create_list_revoke(client, staff):
 
 def test_ui_creates_shows_once_and_revokes(client, staff):
     client.force_login(staff)
-    r = client.post("/tokens/", {"name": "backup script", "scope": "write", "expires": "30"})
+    r = client.post(
+        "/tokens/",
+        {"name": "backup script", "scope": "write", "expires": "30", "password": f.PASSWORD},
+    )
     assert r.status_code == 200
     html = r.content.decode()
     rec = ApiToken.objects.get(name="backup script")
@@ -145,9 +148,11 @@ def test_ui_creates_shows_once_and_revokes(client, staff):
 
 def test_ui_default_is_read_only_and_bad_expiry_is_explained(client, staff):
     client.force_login(staff)
-    client.post("/tokens/", {"name": "ro"})
+    client.post("/tokens/", {"name": "ro", "password": f.PASSWORD})
     assert ApiToken.objects.get(name="ro").read_only
-    r = client.post("/tokens/", {"name": "bad", "expires": "-3"}, follow=True)
+    r = client.post(
+        "/tokens/", {"name": "bad", "expires": "-3", "password": f.PASSWORD}, follow=True
+    )
     assert "between 1 and 3650" in r.content.decode()
     assert not ApiToken.objects.filter(name="bad").exists()
 
