@@ -18,9 +18,11 @@ urlpatterns += i18n_patterns(
     path("directory/", include("clientmap.directory.urls")),
     path("", include("clientmap.customers.urls")),
     path("imports/", include("clientmap.imports.urls")),
+    path("requests/", include("clientmap.engagements.urls")),
     path("value-chain/", include("clientmap.valuechain.urls")),
     path("voice/", include("clientmap.voice.urls")),
     path("experience/", include("clientmap.experience.urls")),
+    path("fit/", include("clientmap.fit.urls")),
     prefix_default_language=False,
 )
 

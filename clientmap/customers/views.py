@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from clientmap.catalog.models import Service
+from clientmap.core import hooks
 from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
 from clientmap.customers import overview, rules, selectors
@@ -137,6 +138,10 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
             ),
         )
     page: Page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    badges = hooks.account_badges_for(r.person.organization_id for r in page.object_list)
+    for r in page.object_list:
+        r.fit_badge = badges.get(r.person.organization_id)
     context = {
         "team": t,
         "page": page,
@@ -173,6 +178,7 @@ def evidence(request: HttpRequest, key: str, person_key: str) -> HttpResponse:
         "relation": relation,
         "items": selectors.evidence(t, person),
         "cols": cols,
+        "fit_badge": hooks.account_badge(person.organization_id),
     }
     if _partial_wanted(request):
         return render(request, "customers/_evidence.html", context)
@@ -261,5 +267,6 @@ def person(request: HttpRequest, key: str) -> HttpResponse:
             "reports": reports[:50],
             "report_count": reports.count(),
             "member_of": Team.objects.filter(members=p).order_by("name"),
+            "fit_badge": hooks.account_badge(p.organization_id),
         },
     )

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from clientmap.core import hooks
 from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
 from clientmap.customers import rules
@@ -154,5 +155,6 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
             "people_total": people_total,
             "tree": unit_tree(org),
             "counts": customer_counts(org, people_total),
+            "fit_badge": hooks.account_badge(org.pk),
         },
     )

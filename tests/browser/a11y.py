@@ -40,6 +40,9 @@ SKIP: dict[str, str] = {
     "voice:comment": "POST only: the comment form's target",
     "voice:triage": "POST only: the staff triage form's target",
     "valuechain:tell": "POST only: the 'tell the affected customers' form's target",
+    "fit:recompute": "POST only: the staff 'recompute' button's target",
+    "fit:override": "POST only: the staff override form's target",
+    "fit:clear_override": "POST only: the staff 'end the override' button's target",
 }
 # Exceptions to a namespace in SKIP.
 KEEP = {"api:openapi-view", "admin:index"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clientmap.imports import demo
 from tests import factories as f
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
