@@ -64,6 +64,15 @@ PAGES: dict[str, tuple[str, str]] = {
     "voice:vote": ("POST", "PMS"),
     "voice:comment": ("POST", "PMS"),
     "voice:triage": ("POST", "S"),
+    "engagements:requests": ("GET", "MS"),
+    "fit:matrix": ("GET", "MS"),
+    "fit:moves": ("GET", "MS"),
+    "fit:history": ("GET", "MS"),
+    "fit:account": ("GET", "MS"),
+    "fit:settings": ("GET", "S"),
+    "fit:recompute": ("POST", "S"),
+    "fit:override": ("POST", "S"),
+    "fit:clear_override": ("POST", "S"),
 }
 
 # API operations: "METHOD /api/path" (as in the OpenAPI schema) → roles allowed.
@@ -101,6 +110,15 @@ API: dict[str, str] = {
     "GET /api/voice/similar": "PMSRW",
     "POST /api/voice/wishes/{key}/status": "SW",
     "GET /api/voice/coverage": "MSRW",
+    "GET /api/fit/accounts": "MSRW",
+    "GET /api/fit/accounts/{key}": "MSRW",
+    "POST /api/fit/overrides/{key}": "SW",
+    "DELETE /api/fit/overrides/{key}": "SW",
+    "GET /api/fit/history": "MSRW",
+    "GET /api/fit/moves": "MSRW",
+    "POST /api/fit/recompute": "SW",
+    "GET /api/fit/settings": "MSRW",
+    "PUT /api/fit/settings": "SW",
 }
 
 # URL patterns that are not endpoints of their own (ninja's root, served by the operations).

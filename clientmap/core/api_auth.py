@@ -72,12 +72,10 @@ class InternalSession(_Session):
 
 
 class StaffBearer(_Bearer):
-    internal_only = True
-    staff_only = True
+    staff_only = True  # any other signed-in user: 403 (known, but not allowed)
 
 
 class StaffSession(_Session):
-    internal_only = True
     staff_only = True
 
 

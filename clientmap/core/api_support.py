@@ -34,6 +34,7 @@ ERRORS = {
     "401": "No valid API token or session (anonymous, expired or revoked token, wrong role).",
     "403": "Authenticated, but this role or token scope may not do this.",
     "404": "No such object (or not one this user may see).",
+    "409": "In conflict with the current state (e.g. a setting fixed by the deployment).",
     "413": "The upload is too large.",
     "422": "A parameter or body field is missing or has the wrong type or bounds.",
 }

@@ -115,6 +115,9 @@ def _page_request(name: str, method: str, w: dict) -> tuple[str, dict]:
         "voice:vote": [w["wish"].key],
         "voice:comment": [w["wish"].key],
         "voice:triage": [w["wish"].key],
+        "fit:account": ["acme"],
+        "fit:override": ["acme"],
+        "fit:clear_override": ["acme"],
     }
     data = {
         "set_language": {"language": "en", "next": "/tokens/"},
@@ -174,6 +177,8 @@ def _api_request(op: str, w: dict) -> tuple[str, str, dict | None]:
         .replace("{person_key}", "pp")
         .replace("{job_id}", str(w["job"].pk))
     )
+    if "/fit/" in path:
+        path = path.replace("/apps", "/acme")
     if "/directory/organizations/" in path:
         path = path.replace("/apps", "/acme")
     if "/directory/units/" in path:
@@ -184,6 +189,7 @@ def _api_request(op: str, w: dict) -> tuple[str, str, dict | None]:
         "POST /api/voice/wishes": {"title": "Via the API"},
         "POST /api/voice/wishes/{key}/status": {"status": "under_review"},
         "POST /api/valuechain/alerts/rank": [{"key": "A1", "service": "svc-1"}],
+        "PUT /api/fit/settings": {},
     }.get(op)
     return method, path, body
 
