@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from clientmap.core import hooks
 from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
-from clientmap.customers import rules
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Organization, Person, Unit
 
@@ -82,7 +81,6 @@ def unit_tree(organization: Organization) -> list[dict]:
 
 def customer_counts(organization: Organization, people_total: int) -> dict:
     """How many of the organization's people are customers, of which kind (distinct people)."""
-    rules.ensure_current()
     customer = Q(is_customer=True)
     agg = CustomerRelation.objects.filter(person__organization=organization).aggregate(
         customers=Count("person", filter=customer, distinct=True),
@@ -100,7 +98,6 @@ def customer_counts(organization: Organization, people_total: int) -> dict:
 
 def _people_csv(org: Organization, qs) -> HttpResponse:
     """The organization's people for a spreadsheet, with how many teams count each a customer."""
-    rules.ensure_current()
     qs = qs.annotate(
         customer_of=Count("customer_relations", filter=Q(customer_relations__is_customer=True))
     )

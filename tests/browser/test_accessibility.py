@@ -48,6 +48,10 @@ def _world() -> dict:
         user=admin, filename="people.zip", stream=io.BytesIO(b"not a zip"), format="workbook"
     )
     import_services.run(job.pk)
+    from clientmap.experience import tokens
+    from clientmap.experience.models import Survey
+
+    survey = Survey.objects.filter(answered_at__isnull=True).order_by("pk").first()
     return {
         # Pages chosen for being full: a team with customers of every kind, a person who is one.
         "customers:team": {"key": "t-sales"},
@@ -59,6 +63,9 @@ def _world() -> dict:
         "voice:wish": {"key": wish.key},
         "voice:attest": {"token": token},
         "imports:job": {"pk": job.pk},
+        "experience:survey": {"token": tokens.make(survey.pk)},
+        "experience:team": {"key": "t-support"},
+        "experience:journey": {"key": "nsa-user-2"},
     }
 
 

@@ -16,7 +16,7 @@ from clientmap.engagements.models import Involvement, Request
 from clientmap.imports import mapping
 from clientmap.imports.engine import ImportFailed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SERVICENOW = DATA / "servicenow-incident-log" / "incident_event_log.csv.gz"

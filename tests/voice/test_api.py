@@ -7,7 +7,7 @@ import pytest
 from tests import factories as f
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def basic(username: str) -> dict:
