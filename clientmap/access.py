@@ -73,6 +73,15 @@ PAGES: dict[str, tuple[str, str]] = {
     "fit:recompute": ("POST", "S"),
     "fit:override": ("POST", "S"),
     "fit:clear_override": ("POST", "S"),
+    "experience:satisfaction": ("GET", "MS"),
+    "experience:team": ("GET", "MS"),
+    "experience:journey": ("GET", "MS"),
+    "experience:never_asked": ("GET", "MS"),
+    "experience:survey_people": ("POST", "S"),
+    "experience:surveys": ("GET", "S"),
+    "experience:survey_links": ("GET", "S"),
+    "experience:record": ("GET", "S"),
+    "experience:survey": ("GET", "APMSRW"),  # the signed survey link is the permission
 }
 
 # API operations: "METHOD /api/path" (as in the OpenAPI schema) → roles allowed.
@@ -119,6 +128,14 @@ API: dict[str, str] = {
     "POST /api/fit/recompute": "SW",
     "GET /api/fit/settings": "MSRW",
     "PUT /api/fit/settings": "SW",
+    "GET /api/experience/satisfaction": "MSRW",
+    "GET /api/experience/teams/{key}/value-chain": "MSRW",
+    "GET /api/experience/never-asked": "MSRW",
+    "GET /api/experience/answers": "MSRW",
+    "GET /api/experience/people/{key}/journey": "MSRW",
+    "POST /api/experience/touchpoints": "SW",
+    "POST /api/experience/surveys/send": "SW",
+    "POST /api/experience/surveys/remind": "SW",
 }
 
 # URL patterns that are not endpoints of their own (ninja's root, served by the operations).

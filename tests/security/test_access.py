@@ -116,6 +116,9 @@ def _page_request(name: str, method: str, w: dict) -> tuple[str, dict]:
         "voice:comment": [w["wish"].key],
         "voice:triage": [w["wish"].key],
         "fit:account": ["acme"],
+        "experience:team": ["apps"],
+        "experience:journey": ["pp"],
+        "experience:survey": ["not-a-real-survey-token"],
         "fit:override": ["acme"],
         "fit:clear_override": ["acme"],
     }
@@ -154,10 +157,17 @@ def _allowed_page(response) -> bool:
     return response.status_code < 500 or pytest.fail(f"{response.status_code} on a page")
 
 
+# In the table, but checked by their own tests: a survey link needs a sent survey
+# (tests/experience covers the signed link for anonymous visitors).
+BEHAVIOUR_ELSEWHERE = {"experience:survey"}
+
+
 @pytest.mark.parametrize("role", list(access.ROLES))
 def test_pages_follow_the_matrix(world, role):
     wrong = []
     for name, (method, allowed) in access.PAGES.items():
+        if name in BEHAVIOUR_ELSEWHERE:
+            continue
         url, data = _page_request(name, method, world)
         c = _client(role, world)
         r = c.post(url, data) if method == "POST" else c.get(url)
@@ -183,7 +193,7 @@ def _api_request(op: str, w: dict) -> tuple[str, str, dict | None]:
         path = path.replace("/apps", "/acme")
     if "/directory/units/" in path:
         path = path.replace("/apps", "/acme-unit")
-    if "/directory/people/" in path:
+    if "/directory/people/" in path or "/experience/people/" in path:
         path = path.replace("/apps", "/pp")
     body = {
         "POST /api/voice/wishes": {"title": "Via the API"},
