@@ -48,6 +48,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "customers:person": ("GET", "MS"),
     "imports:index": ("GET", "S"),
     "imports:job": ("GET", "S"),
+    "imports:retry": ("POST", "S"),
+    "healthz": ("GET", "APMSRW"),  # the load balancer's health check: no data
     "valuechain:map": ("GET", "MS"),
     "valuechain:team": ("GET", "MS"),
     "valuechain:service": ("GET", "MS"),

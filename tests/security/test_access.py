@@ -107,6 +107,7 @@ def _page_request(name: str, method: str, w: dict) -> tuple[str, dict]:
         "customers:evidence": ["apps", "pp"],
         "customers:person": ["pp"],
         "imports:job": [w["job"].pk],
+        "imports:retry": [w["job"].pk],
         "valuechain:team": ["apps"],
         "valuechain:service": ["svc-1"],
         "valuechain:tell": ["svc-1"],
