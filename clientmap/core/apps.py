@@ -8,3 +8,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from clientmap.core import language  # noqa: F401 — connects the login receiver
+        from clientmap.core import converters
+
+        converters.register()
+
+        from clientmap.core import audit
+
+        audit.connect()

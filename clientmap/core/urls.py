@@ -8,4 +8,6 @@ urlpatterns = [
     path("pick/<str:kind>/", views.pick, name="pick"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("audit/", views.audit, name="audit"),
 ]

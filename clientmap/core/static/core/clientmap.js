@@ -1,13 +1,30 @@
-// Clientmap's small page behaviours, as a static file (the pages allow no inline script).
+// Behaviour that used to be inline (the Content-Security-Policy allows no inline script):
+// selects that submit their form on change, the evidence "Hide" button, upload progress.
 (function () {
   "use strict";
-  // A select marked data-autosubmit submits its form when changed (the language switch).
-  document.addEventListener("change", function (event) {
-    var el = event.target;
-    if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) {
-      if (el.form.requestSubmit) { el.form.requestSubmit(); } else { el.form.submit(); }
-    }
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el && el.matches && el.matches("[data-autosubmit]") && el.form) { if (el.form.requestSubmit) { el.form.requestSubmit(); } else { el.form.submit(); } }
   });
-  // The language switch also shows its button without script; with script it is not needed.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target && evt.target.closest && evt.target.closest(".evidence-close");
+    if (!button) return;
+    var row = button.closest("tr");
+    if (row) { row.className = "evidence-slot"; row.innerHTML = ""; }
+  });
+  document.addEventListener("htmx:xhr:progress", function (evt) {
+    var bar = document.getElementById("upload-progress");
+    if (!bar || !evt.detail.lengthComputable) return;
+    var pct = Math.round(100 * evt.detail.loaded / evt.detail.total);
+    bar.hidden = false; bar.value = pct;
+    document.getElementById("upload-percent").textContent = pct + " %";
+  });
+  document.addEventListener("htmx:responseError", function (evt) {
+    if (!evt.detail.elt || evt.detail.elt.id !== "upload") return;
+    var html = new DOMParser().parseFromString(evt.detail.xhr.responseText, "text/html");
+    var err = html.getElementById("upload-error");
+    document.getElementById("upload-error").textContent = err ? err.textContent : evt.detail.xhr.statusText;
+  });
+  // The language switch shows its button without script; with script it is not needed.
   document.documentElement.classList.add("js");
 })();
