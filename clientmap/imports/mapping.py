@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import transaction
 
 from clientmap.catalog.models import Service
+from clientmap.core.csvfiles import spreadsheet_row
 from clientmap.customers import rules
 from clientmap.directory.models import Organization
 from clientmap.engagements.models import Involvement, Request
@@ -190,8 +191,31 @@ def load(source: str | Path) -> Mapping:
     return parse(data, path.name)
 
 
+def _expect(where: str, setting: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
+    """A setting of the wrong TOML type is a clear MappingError, never a crash later."""
+    if value is not None and not isinstance(value, kinds):
+        raise MappingError(
+            f"{where}: {setting} must be {what}, not {type(value).__name__} ({value!r})"
+        )
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise MappingError(f"{where}: {setting} must be a list of texts")
+
+
 def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
     src = data.get("source", {})
+    _expect(name, "[source]", src, (dict,), "a table")
+    for setting, kinds, what in (
+        ("delimiter", (str,), "a text"),
+        ("encoding", (str,), "a text"),
+        ("missing", (list, str), "a list of texts"),
+        ("decimal_comma", (bool,), "true or false"),
+        ("date_formats", (list,), "a list of texts"),
+        ("event_log", (bool,), "true or false"),
+        ("description", (str,), "a text"),
+    ):
+        _expect(f"{name}: [source]", setting, src.get(setting), kinds, what)
+    if isinstance(src.get("missing"), str):
+        src = {**src, "missing": [src["missing"]]}
     unknown = set(src) - {
         "delimiter",
         "encoding",
@@ -232,6 +256,7 @@ def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
                 f"{name}: unknown block [{kind}] (blocks: {', '.join(BLOCKS)}, source)"
             )
         for i, block in enumerate(spec if isinstance(spec, list) else [spec]):
+            _expect(name, f"[{kind}]", block, (dict,), "a table")
             m.blocks.append(_block(name, kind, i, block))
     if not m.blocks:
         raise MappingError(f"{name}: no blocks: map at least one of {', '.join(BLOCKS)}")
@@ -264,6 +289,18 @@ def _field(where: str, fname: str, kind: str, raw: Any) -> Field:
     extra = set(raw) - FIELD_SETTINGS
     if extra:
         raise MappingError(f"{where}: unknown settings {', '.join(sorted(extra))}")
+    for setting, kinds, what in (
+        ("column", (str,), "a column name"),
+        ("value", (str, bool, int, float), "a value"),
+        ("template", (str,), "a text"),
+        ("home", (bool,), "true or false"),
+        ("map", (dict,), "a table"),
+        ("default", (str, bool, int, float), "a value"),
+        ("extract", (str,), "a regular expression"),
+        ("fallback", (str, dict, bool, int, float), "a column name or a table"),
+        ("all", (bool,), "true or false"),
+    ):
+        _expect(where, setting, raw.get(setting), kinds, what)
     f.column = raw.get("column")
     f.value = None if raw.get("value") is None else str(raw["value"])
     f.template = raw.get("template")
@@ -775,12 +812,13 @@ def _write_rejects(
     text, _ = open_text(path, mapping.encoding)
     with text, open(out, "w", newline="", encoding="utf-8") as fh:
         reader = csv.reader(text, delimiter=mapping.delimiter)
-        writer = csv.writer(fh)
+        writer = csv.writer(fh)  # meant for a spreadsheet: formula cells are neutralised
         header = next(reader)
-        writer.writerow(["line", "reason", *header])
+        writer.writerow(spreadsheet_row(["line", "reason", *header]))
         for values in reader:
             if reader.line_num in reasons:
-                writer.writerow([reader.line_num, "; ".join(reasons.pop(reader.line_num)), *values])
+                reason = "; ".join(reasons.pop(reader.line_num))
+                writer.writerow(spreadsheet_row([reader.line_num, reason, *values]))
         for err in other:
-            writer.writerow([err.line or "", str(err)])
+            writer.writerow(spreadsheet_row([err.line or "", str(err)]))
     return out
