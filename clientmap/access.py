@@ -37,6 +37,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "logout": ("POST", "PMS"),
     "home": ("GET", "MS"),
     "api_tokens": ("GET", "PMS"),
+    "inbox": ("GET", "PMS"),
+    "inbox_count": ("GET", "PMS"),
+    "pick": ("GET", "MS"),
     "audit": ("GET", "S"),
     "admin:*": ("GET", "S"),
     "directory:organizations": ("GET", "MS"),
@@ -52,6 +55,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "healthz": ("GET", "APMSRW"),  # the load balancer's health check: no data
     "valuechain:map": ("GET", "MS"),
     "valuechain:team": ("GET", "MS"),
+    "valuechain:team_flow": ("GET", "MS"),
     "valuechain:service": ("GET", "MS"),
     "valuechain:tell": ("POST", "S"),
     "valuechain:unreached": ("GET", "MS"),

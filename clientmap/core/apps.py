@@ -7,8 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from clientmap.core import language  # noqa: F401 — connects the login receiver
-        from clientmap.core import converters
+        from clientmap.core import (
+            converters,
+            language,  # noqa: F401 — connects the login receiver
+        )
 
         converters.register()
 

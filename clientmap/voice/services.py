@@ -163,7 +163,9 @@ def merge(duplicate: Wish, survivor: Wish, *, by=None) -> Wish:
                 "duplicate": duplicate.title,
                 "survivor": survivor.title,
             }
-        inbox.tell(person, text, kind=Message.Kind.WISH, url=reverse("voice:wish", args=[survivor.key]))
+        inbox.tell(
+            person, text, kind=Message.Kind.WISH, url=reverse("voice:wish", args=[survivor.key])
+        )
     return survivor
 
 

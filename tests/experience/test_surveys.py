@@ -50,7 +50,9 @@ def test_fulfilling_a_request_sends_one_survey_in_the_recipients_language(world)
     m = mail.outbox[0]
     assert m.to == ["ann@acme.example"]
     assert "¿" in m.subject or "Apps" in m.subject
-    assert "/experience/s/" in m.body and "/es/" not in m.body  # no prefix: the survey keeps its language
+    assert (
+        "/experience/s/" in m.body and "/es/" not in m.body
+    )  # no prefix: the survey keeps its language
     # saving it again (still fulfilled) sends nothing more; one survey per request
     req.title = "New laptop, 16 GB"
     req.save()

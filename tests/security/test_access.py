@@ -109,6 +109,8 @@ def _page_request(name: str, method: str, w: dict) -> tuple[str, dict]:
         "imports:job": [w["job"].pk],
         "imports:retry": [w["job"].pk],
         "valuechain:team": ["apps"],
+        "valuechain:team_flow": ["apps"],
+        "pick": ["team"],
         "valuechain:service": ["svc-1"],
         "valuechain:tell": ["svc-1"],
         "voice:attest": [w["att"].link_token()],
