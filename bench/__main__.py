@@ -33,9 +33,11 @@ from pathlib import Path
 from bench import world
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICENOW = (
-    ROOT.parent / "shared" / "data" / "servicenow-incident-log" / "incident_event_log.csv.gz"
+SHARED = next(
+    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
 )
+SERVICENOW = SHARED / "servicenow-incident-log" / "incident_event_log.csv.gz"
 
 
 def run_step(env: dict, *args: str) -> dict:

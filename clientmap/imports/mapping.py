@@ -25,8 +25,6 @@ unless ``history = true``.
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -35,7 +33,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -47,9 +45,16 @@ from clientmap.engagements.models import Involvement, Request
 from clientmap.imports import checks
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
-from clientmap.imports.report import NAMES, Report, Rollback
-
-csv.field_size_limit(16 * 1024 * 1024)
+from clientmap.imports.report import NAMES, Report, Rollback, home_warnings
+from clientmap.imports.source import (
+    MAX_FIELD_BYTES,
+    MAX_FIELD_LINES,
+    WHITESPACE,
+    Malformed,
+    Records,
+    Tally,
+    open_text,
+)
 
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig"}
 
@@ -80,6 +85,8 @@ BLOCKS: dict[str, dict[str, str]] = {
         "target": "date",
         "closed": "date",
         "title": "text",
+        "amount": "decimal",
+        "currency": "currency",
     },
     "member": {"team": "text", "person": "text"},
     "involvement": {
@@ -133,13 +140,23 @@ class Field:
     pattern: re.Pattern | None = None  # ``extract``: keep the first group of a regex
     fallback: Field | None = None  # used when this one gives no value
     all: bool = False  # every non-empty value of a repeated column: one record each
+    optional: bool = False  # a column the file may lack: then it reads as missing
+    last_known: bool = False  # event logs: the key's last non-missing value, not the last row's
+
+    @property
+    def own_columns(self) -> list[str]:
+        if self.template:
+            return re.findall(r"{([^{}]+)}", self.template)
+        return [self.column] if self.column else []
 
     @property
     def columns(self) -> list[str]:
-        own = [self.column] if self.column else []
-        if self.template:
-            own = re.findall(r"{([^{}]+)}", self.template)
-        return own + (self.fallback.columns if self.fallback else [])
+        return self.own_columns + (self.fallback.columns if self.fallback else [])
+
+    @property
+    def optional_columns(self) -> list[str]:
+        own = self.own_columns if self.optional else []
+        return own + (self.fallback.optional_columns if self.fallback else [])
 
 
 @dataclass
@@ -163,6 +180,10 @@ class Mapping:
     event_log: bool = False
     blocks: list[Block] = field(default_factory=list)
     description: str = ""
+    columns: list[str] = field(default_factory=list)  # a headerless file's column names
+    max_field_lines: int = MAX_FIELD_LINES
+    max_field_bytes: int = MAX_FIELD_BYTES
+    sequence: str | None = None  # event logs: the column ordering a key's rows (sys_mod_count)
 
 
 def presets() -> dict[str, Path]:
@@ -200,14 +221,23 @@ def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
         "date_formats",
         "event_log",
         "description",
+        "columns",
+        "max_field_lines",
+        "max_field_bytes",
+        "sequence",
     }
     if unknown:
         raise MappingError(f"{name}: [source] has unknown settings: {', '.join(sorted(unknown))}")
     delimiter = src.get("delimiter", ",")
     if delimiter in ("\\t", "tab"):
         delimiter = "\t"
-    if len(delimiter) != 1:
-        raise MappingError(f"{name}: [source] delimiter must be one character")
+    if delimiter in ("whitespace", "blanks"):
+        delimiter = WHITESPACE
+    elif len(delimiter) != 1:
+        raise MappingError(
+            f'{name}: [source] delimiter must be one character or "whitespace" (runs of blanks)'
+        )
+
     encoding = str(src.get("encoding", "utf-8")).lower()
     encoding = ENCODINGS.get(encoding, encoding)
     try:
@@ -223,7 +253,15 @@ def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
         date_formats=list(src.get("date_formats", [])),
         event_log=bool(src.get("event_log", False)),
         description=str(src.get("description", data.get("description", ""))),
+        columns=[str(c) for c in src.get("columns", [])],
+        max_field_lines=int(src.get("max_field_lines", MAX_FIELD_LINES)),
+        max_field_bytes=int(src.get("max_field_bytes", MAX_FIELD_BYTES)),
+        sequence=str(src["sequence"]) if src.get("sequence") else None,
     )
+    if not m.event_log and any(f.last_known for b in m.blocks for f in b.fields.values()):
+        raise MappingError(f"{name}: last_known = true needs an event log: set event_log = true")
+    if m.sequence and not m.event_log:
+        raise MappingError(f"{name}: [source] sequence orders an event log: set event_log = true")
     for kind, spec in data.items():
         if kind in ("source", "description"):
             continue
@@ -248,6 +286,8 @@ FIELD_SETTINGS = {
     "extract",
     "fallback",
     "all",
+    "optional",
+    "last_known",
 }
 
 
@@ -271,6 +311,10 @@ def _field(where: str, fname: str, kind: str, raw: Any) -> Field:
     f.map = {str(k): str(v) for k, v in raw.get("map", {}).items()} or None
     f.default = None if raw.get("default") is None else str(raw["default"])
     f.all = bool(raw.get("all", False))
+    f.optional = bool(raw.get("optional", False))
+    f.last_known = bool(raw.get("last_known", False))
+    if f.optional and not (f.column or f.template):
+        raise MappingError(f"{where}: optional = true needs a column or a template")
     if raw.get("extract"):
         try:
             f.pattern = re.compile(raw["extract"])
@@ -319,29 +363,13 @@ def _block(name: str, kind: str, index: int, spec: dict[str, Any]) -> Block:
 # --- reading the source ----------------------------------------------------------------------
 
 
-class _Counting(io.RawIOBase):
-    """Counts the compressed/raw bytes read, for a progress bar with an ETA."""
-
-    def __init__(self, raw: BinaryIO):
-        self.raw = raw
-        self.done = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        n = self.raw.readinto(b)
-        self.done += n or 0
-        return n
+ABSENT = 1 << 30  # the index of an optional column the file lacks: beyond every row
 
 
-def open_text(path: Path, encoding: str) -> tuple[io.TextIOWrapper, _Counting]:
-    raw = _Counting(open(path, "rb"))  # noqa: SIM115 — closed by the caller through the wrapper
-    buffered = io.BufferedReader(raw, 1 << 20)
-    stream: BinaryIO = buffered
-    if path.suffix == ".gz":
-        stream = gzip.GzipFile(fileobj=buffered)  # type: ignore[assignment]
-    return io.TextIOWrapper(stream, encoding=encoding, newline=""), raw
+def _chain(first: Any, rest: Iterator) -> Iterator:
+    if first is not None:
+        yield first
+    yield from rest
 
 
 @dataclass
@@ -384,6 +412,8 @@ class Reader:
             if block.kind in ("organization", "unit", "person", "team", "service", "request"):
                 engine.rename.setdefault((entity, "key"), block.fields["key"].column or "key")
         self.counts = {"rows": 0, "skipped_same": 0}
+        self.tally: Tally | None = None
+        self.absent: list[str] = []
 
     def _home_key(self) -> str | None:
         return Organization.objects.filter(is_home=True).values_list("key", flat=True).first()
@@ -391,41 +421,35 @@ class Reader:
     def run(self) -> None:
         text, counter = open_text(self.path, self.m.encoding)
         progress = Progress(total=self.path.stat().st_size)
+        records = Records(
+            text,
+            self.file,
+            delimiter=self.m.delimiter,
+            columns=self.m.columns or None,
+            max_field_lines=self.m.max_field_lines,
+            max_field_bytes=self.m.max_field_bytes,
+            reopen=lambda: open_text(self.path, self.m.encoding)[0],
+        )
+        self.tally = records.tally
+        rows = iter(records)
+        line = 1
         with text:
-            reader = csv.reader(text, delimiter=self.m.delimiter)
             try:
-                header = next(reader)
-            except StopIteration:
-                self.engine.error(self.file, 1, None, None, "empty file: a header row is required")
-                return
-            except UnicodeDecodeError:
-                self.engine.error(self.file, 1, None, None, self._decode_message())
-                return
-            header = [h.strip().lstrip("\ufeff") for h in header]
-            index = {}
-            self.repeated: dict[str, list[int]] = {}
-            for i, h in enumerate(header):
-                if h:
-                    index.setdefault(h, i)  # a repeated column: the first one, unless all = true
-                    self.repeated.setdefault(h, []).append(i)
-            needed = {c for b in self.m.blocks for f in b.fields.values() for c in f.columns}
-            missing = sorted(needed - set(index))
-            for c in missing:
-                self.engine.error(
-                    self.file, 1, c, None, "column named in the mapping is not in the file"
-                )
-            if missing:
-                return
-            uses_home = any(f.home for b in self.m.blocks for f in b.fields.values())
-            if uses_home and self.home_key is None:
-                # No home organization yet: the mapping's records belong to a new one.
-                self.home_key = "home"
-                self.engine.add("organizations", (self.file, 1, 1, "home", "Home organization", 1))
-            line = 1
-            try:
-                for values in reader:
-                    line = reader.line_num
+                if not self.m.columns:
+                    first = next(rows, None)
+                    if first is None and not records.header:
+                        self.engine.error(
+                            self.file, 1, None, None, "empty file: a header row is required"
+                        )
+                        return
+                    rows = _chain(first, rows)
+                if not self._header(records.header):
+                    return
+                index = self.index
+                for line, values in rows:
                     if not any(v.strip() for v in values):
+                        records.tally.blank += 1
+                        records.tally.records -= 1
                         continue
                     self._row(line, values, index)
                     self.counts["rows"] += 1
@@ -434,11 +458,44 @@ class Reader:
                         self.on_progress(progress)
             except UnicodeDecodeError:
                 self.engine.error(self.file, line + 1, None, None, self._decode_message())
-            except csv.Error as exc:
-                self.engine.error(self.file, reader.line_num, None, None, f"malformed CSV: {exc}")
+            except Malformed as exc:
+                e = exc.error
+                if self.m.delimiter == " " and "fields, header has" in e.message:
+                    e.hint = 'values aligned with runs of blanks? write delimiter = "whitespace"'
+                self.engine.error(e.file, e.line, e.column, e.value, e.message, hint=e.hint)
         if self.on_progress:
             progress.done, progress.rows = progress.total, self.counts["rows"]
             self.on_progress(progress)
+
+    def _header(self, header: list[str]) -> bool:
+        """Index the header's columns; report those the mapping needs and the file lacks."""
+        index: dict[str, int] = {}
+        self.repeated: dict[str, list[int]] = {}
+        for i, h in enumerate(header):
+            if h:
+                index.setdefault(h, i)  # a repeated column: the first one, unless all = true
+                self.repeated.setdefault(h, []).append(i)
+        needed = {c for b in self.m.blocks for f in b.fields.values() for c in f.columns}
+        if self.m.sequence:
+            needed.add(self.m.sequence)
+        optional = {c for b in self.m.blocks for f in b.fields.values() for c in f.optional_columns}
+        missing = sorted(needed - set(index) - optional)
+        for c in missing:
+            self.engine.error(
+                self.file, 1, c, None, "column named in the mapping is not in the file"
+            )
+        if missing:
+            return False
+        self.absent = sorted((needed & optional) - set(index))
+        for c in self.absent:
+            index[c] = ABSENT  # reads as missing on every row
+        self.index = index
+        uses_home = any(f.home for b in self.m.blocks for f in b.fields.values())
+        if uses_home and self.home_key is None:
+            # No home organization yet: the mapping's records belong to a new one.
+            self.home_key = "home"
+            self.engine.add("organizations", (self.file, 1, 1, "home", "Home organization", 1))
+        return True
 
     def _decode_message(self) -> str:
         return (
@@ -542,10 +599,19 @@ class Reader:
                         out[name] = None
                 elif f.kind == "bool":
                     out[name] = 1 if v.lower() in TRUE else 0
+                elif f.kind == "currency":
+                    code = v.upper()
+                    if len(code) != 3 or not code.isalpha():
+                        problems.append(
+                            (f.column or name, v, "not a currency code (three letters, e.g. EUR)")
+                        )
+                    out[name] = code
                 else:
                     out[name] = v
             for r in REQUIRED[block.kind]:
                 if out.get(r) is None and r not in block.skip_if_missing:
+                    if block.fields[r].last_known:
+                        continue  # filled from an earlier row of the key, or reported then
                     if block.kind == "request" or not block.soft:
                         f = block.fields[r]
                         problems.append(
@@ -556,6 +622,7 @@ class Reader:
                 continue
             if block.kind == "request":
                 record = out["key"]
+                out["seq"] = self._sequence(values, problems)
             staged.append((block.kind, self._tuple(block, line, out)))
         if problems:
             if self.engine.skip_invalid:
@@ -574,6 +641,19 @@ class Reader:
                     self.counts["skipped_same"] += 1
                     continue
             self.engine.add(_ENTITY[kind], row)
+
+    def _sequence(self, values: list[str], problems: list) -> float | None:
+        if not self.m.sequence:
+            return None
+        i = self.index[self.m.sequence]
+        v = values[i].strip() if i < len(values) else ""
+        if v in self.m.missing:
+            return None
+        try:
+            return float(v.replace(",", ".") if self.m.decimal_comma else v)
+        except ValueError:
+            problems.append((self.m.sequence, v, "not a number (the [source] sequence column)"))
+            return None
 
     def _expand(self, values: list[str]) -> Iterator[tuple[Block, dict[str, str]]]:
         """Each block once, or once per value of its ``all = true`` field."""
@@ -641,15 +721,18 @@ class Reader:
                 soft,
                 v["key"],
                 v.get("title") or "",
+                v.get("currency") or "",
                 v["status"],
                 v.get("payment"),
                 v["opened"],
                 v.get("accepted"),
                 v.get("target"),
                 v.get("closed"),
+                v.get("amount"),
                 v["requester"],
                 v["team"],
                 v.get("service"),
+                v.get("seq"),
             )
         if k == "member":
             return (f, line, v["team"], v["person"])
@@ -732,6 +815,18 @@ def import_mapped(
                 last_row_wins={"requests"} if mapping.event_log else set(),
                 skip_missing={"requests": skip} if skip else None,
                 progress=on_step,
+                sequence=bool(mapping.sequence),
+                last_known={
+                    "requests": [
+                        n
+                        for b in mapping.blocks
+                        if b.kind == "request"
+                        for n, f in b.fields.items()
+                        if f.last_known
+                    ]
+                }
+                if mapping.event_log
+                else None,
             )
             reader = Reader(
                 path, mapping, engine, on_progress=on_progress, display_name=display_name
@@ -741,6 +836,9 @@ def import_mapped(
             for name, c in result.counts.items():
                 report.counts[NAMES.get(name, name)] = c.as_dict()
             report.rows = reader.counts["rows"]
+            report.read = {reader.file: reader.tally.as_dict()} if reader.tally else {}
+            report.absent_optional = list(reader.absent)
+            report.warnings += home_warnings()
             report.skipped_same = reader.counts["skipped_same"]
             report.rejected = len(result.rejected)
             report.skipped = dict(result.skipped)
