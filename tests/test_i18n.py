@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clientmap.core import demo
 from clientmap.core.context_processors import path_without_language
+from clientmap.imports import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,4 +7,9 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from clientmap.customers import signals  # noqa: F401
+        from clientmap.core import hooks
+        from clientmap.customers import overview, signals  # noqa: F401
+
+        hooks.overview.register(
+            "customers", hooks.OverviewFigures(overview.organization_overview, order=10)
+        )

@@ -48,7 +48,6 @@ def organization_overview() -> dict:
         t["pct"] = round(100 * t["n"] / top_max)
     return {
         **agg,
-        "unreached_teams": _unreached_teams(),
         "lapsed": agg["customers"] - agg["active"],
         "kinds": [(k, label, agg[f"kind_{k}"]) for k, label in Kind.choices],
         "teams": teams,
@@ -73,14 +72,3 @@ def team_summary(team: Team) -> dict:
     agg["lapsed"] = agg["customers"] - agg["active"]
     agg["kinds"] = [(k, label, agg[f"kind_{k}"]) for k, label in Kind.choices]
     return agg
-
-
-def _unreached_teams() -> int | None:
-    """How many teams reach no paying customer through the value chain (V1), or None when the
-    value chain cannot be computed (no teams yet)."""
-    try:
-        from clientmap.valuechain import selectors as value_chain
-
-        return value_chain.teams_reaching_no_paying_customer(limit=0)["total"]
-    except Exception:  # noqa: BLE001 — the overview must open even if the graph cannot load
-        return None

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ImportsConfig(AppConfig):
     name = "clientmap.imports"
     verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        # The imports layer writes every domain: each area's workbook files live in a module of
+        # this package and are registered here (never by the domain app, which sits lower).
+        from clientmap.imports import voice_files
+        from clientmap.imports.workbook import register_section
+
+        for section in voice_files.SECTIONS:
+            register_section(section)

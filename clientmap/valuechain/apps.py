@@ -10,9 +10,14 @@ class ValuechainConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from clientmap.catalog.models import Consumption, Service
+        from clientmap.core import hooks
         from clientmap.customers.models import RecomputeState
         from clientmap.directory.models import Organization, Team, Unit
-        from clientmap.valuechain import rules
+        from clientmap.valuechain import rules, selectors
+
+        hooks.overview.register(
+            "valuechain", hooks.OverviewFigures(selectors.overview_figures, order=20)
+        )
 
         # The cached graph is dropped whenever a row it is made of changes in this process.
         for model in (Consumption, Service, Unit, Organization, Team, RecomputeState):

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from django.utils.translation import gettext as _
 
+from clientmap.core import hooks
 from clientmap.customers.models import CustomerRelation
 from clientmap.valuechain.rules import SERVICE, TEAM, ValueGraph, load_graph
 
@@ -175,13 +176,15 @@ def parse_alerts_dicts(rows: list[dict], *, start: int = 1) -> list[Alert]:
 
 
 def revenue_by_organization() -> dict[int, float]:
-    """Revenue per organization id, when account data exists (not yet: every organization 0)."""
-    return {}
+    """Revenue per organization id, when account data exists (the ``revenue_by_organization``
+    hook of ``clientmap.core.hooks``; ``{}`` — every organization 0 — until an app provides it)."""
+    return hooks.revenue_by_organization()
 
 
 def fit_group_by_organization() -> dict[int, int]:
-    """Fit group (1 = key customer … 4) per organization id, when accounts exist (not yet)."""
-    return {}
+    """Fit group (1 = key customer … 4) per organization id: the ``fit_group_by_organization``
+    hook of ``clientmap.core.hooks``, which the fit app provides (``{}`` until it does)."""
+    return hooks.fit_group_by_organization()
 
 
 def _resolver(g: ValueGraph):

@@ -477,3 +477,12 @@ __all__ = [
     "reach_all",
     "teams_reaching_no_paying_customer",
 ]
+
+
+def overview_figures() -> dict:
+    """The first screen's value-chain figure: how many teams reach no paying customer (V1), or
+    None when the value chain cannot be computed."""
+    try:
+        return {"unreached_teams": teams_reaching_no_paying_customer(limit=0)["total"]}
+    except Exception:  # noqa: BLE001 — the overview must open even if the graph cannot load
+        return {"unreached_teams": None}

@@ -9,6 +9,7 @@ from collections import Counter
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clientmap.catalog.models import Service
+from clientmap.core import hooks
 from clientmap.core.roles import is_staff, person_of
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Organization
@@ -163,7 +164,8 @@ def demand_weights() -> dict[str, int]:
 def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
     """Annotate ``demand``: the sum over a wish's votes of each voter's weight — a paying
     external customer counts most, any other customer (internal, or external non-paying) next,
-    anyone else least. Accounts (fit group, revenue) will add their weight here."""
+    anyone else least. Accounts (fit group, revenue) add their clauses first through the
+    ``demand_weight_cases`` hook of ``clientmap.core.hooks``."""
     from django.db.models import Case, IntegerField, OuterRef, Subquery, Sum, Value, When
     from django.db.models.functions import Coalesce
 
@@ -176,6 +178,7 @@ def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
         Vote.objects.filter(wish=OuterRef("pk"))
         .annotate(
             weight=Case(
+                *hooks.demand_weight_cases(OuterRef("person"), w),
                 When(Exists(paying), then=Value(w["external_paying"])),
                 When(Exists(customer), then=Value(w["customer"])),
                 default=Value(w["other"]),

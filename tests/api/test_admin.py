@@ -6,8 +6,8 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 
-from clientmap.core import demo
 from clientmap.customers.models import CustomerRelation
+from clientmap.imports import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

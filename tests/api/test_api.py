@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from clientmap.core import demo
 from clientmap.engagements.models import Request
+from clientmap.imports import demo
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,7 +114,7 @@ def test_authentication_and_roles(client, world) -> None:
 def test_session_writes_need_csrf(world) -> None:
     from django.test import Client
 
-    from clientmap.core.demo import PASSWORD
+    from clientmap.imports.demo import PASSWORD
 
     c = Client(enforce_csrf_checks=True)
     assert c.login(username="admin", password=PASSWORD)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clientmap.core import demo
+from clientmap.imports import demo
 
 
 def login(page, base: str, username: str = "admin", password: str = demo.PASSWORD) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientmap.core import demo
+from clientmap.imports import demo
 from tests.browser.helpers import login, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clientmap.core import demo
 from clientmap.engagements.models import Request
+from clientmap.imports import demo
 from tests import factories as f
 from tests.browser.helpers import login
 

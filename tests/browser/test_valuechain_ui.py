@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientmap.core import demo
+from clientmap.imports import demo
 from clientmap.valuechain import rules
 from tests.browser.helpers import login, snap
 

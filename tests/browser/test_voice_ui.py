@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from clientmap.core import demo
+from clientmap.imports import demo
 from clientmap.voice import services
 from clientmap.voice.models import Attestation, Wish
 from tests.browser.helpers import login

@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
 
-from clientmap.core import demo
 from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.engagements.models import Request
+from clientmap.imports import demo
 from clientmap.imports.models import ImportJob
 from tests import factories as f
 

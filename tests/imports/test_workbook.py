@@ -10,11 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clientmap.catalog.models import Consumption, Service
-from clientmap.core import demo
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
 from clientmap.engagements.models import Involvement, Request
-from clientmap.imports import workbook
+from clientmap.imports import demo, workbook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from clientmap.core import demo
+from clientmap.imports import demo
 from clientmap.valuechain import rules
 
 pytestmark = pytest.mark.django_db(transaction=True)

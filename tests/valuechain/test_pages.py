@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from clientmap.core import demo
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Person, Team
+from clientmap.imports import demo
 from clientmap.valuechain import rules, svg, views
 from clientmap.valuechain.models import ImpactNotice
 from tests import factories as f

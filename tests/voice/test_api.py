@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from clientmap.core import demo
+from clientmap.imports import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

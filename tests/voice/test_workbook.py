@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clientmap.core import demo
-from clientmap.imports import workbook
+from clientmap.imports import demo, workbook
 from clientmap.voice.models import Comment, Vote, Wish
 
 pytestmark = pytest.mark.django_db(transaction=True)

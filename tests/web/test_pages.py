@@ -307,7 +307,7 @@ def test_bad_filters_and_pages_are_ignored(web, world):
 
 @pytest.mark.django_db(transaction=True)
 def test_overview_counts_teams_reaching_no_paying_customer(client) -> None:
-    from clientmap.core import demo as demo_data
+    from clientmap.imports import demo as demo_data
 
     demo_data.load()
     client.force_login(f.user("overview-staff", staff=True))

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from clientmap.core import demo
+from clientmap.imports import demo
 
 
 class Command(BaseCommand):
