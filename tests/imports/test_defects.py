@@ -18,12 +18,11 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from clientmap.catalog.models import Service
-from clientmap.core import demo
 from clientmap.customers import rules, selectors
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Organization, Person
 from clientmap.engagements.models import Request
-from clientmap.imports import mapping, workbook
+from clientmap.imports import demo, mapping, workbook
 from clientmap.imports.engine import ImportFailed
 from tests import factories as f
 from tests.imports.test_mapped import SERVICENOW
