@@ -238,6 +238,11 @@ SECTIONS = [
         _write_wishes,
         _export("wishes.csv", WISH_COLUMNS, _wish_rows),
         order=10,
+        notes="`author` a person key; `team`, `service` what it asks of; `status`: "
+        + ", ".join(Wish.Status.values)
+        + " (default new); `visibility`: "
+        + ", ".join(Wish.Visibility.values)
+        + " (default public); `created` an ISO 8601 date or date-time",
     ),
     Section(
         "votes.csv",
@@ -247,6 +252,7 @@ SECTIONS = [
         _write_votes,
         _export("votes.csv", VOTE_COLUMNS, _vote_rows),
         order=20,
+        notes="one vote per person and wish",
     ),
     Section(
         "comments.csv",
@@ -256,5 +262,6 @@ SECTIONS = [
         _write_comments,
         _export("comments.csv", COMMENT_COLUMNS, _comment_rows),
         order=30,
+        notes="`wish` a wish key, `person` a person key",
     ),
 ]

@@ -27,7 +27,7 @@ from clientmap.catalog.models import Consumption, Service
 from clientmap.customers import rules
 from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
 from clientmap.engagements.models import Involvement, Request
-from clientmap.imports import checks
+from clientmap.imports import checks, schema
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
 from clientmap.imports.report import NAMES, Report, Rollback, home_warnings
@@ -244,6 +244,7 @@ class Section:
     write: Callable[[Engine, Report], None]
     export: Callable[[Path], int]
     order: int = 100
+    notes: str = ""  # for the table of files in docs/import-formats.md
 
 
 _SECTIONS: list[Section] = []
@@ -257,40 +258,9 @@ def register_section(section: Section) -> None:
 
 # --- the core files ------------------------------------------------------------------------
 
+# filename: (columns in the exporter's order, required columns) — from the one schema.
 FILES: dict[str, tuple[list[str], list[str]]] = {
-    # filename: (columns, required columns)
-    "organizations.csv": (["key", "name", "home"], ["key", "name"]),
-    "units.csv": (["key", "organization", "name", "parent"], ["key", "organization", "name"]),
-    "people.csv": (
-        ["key", "name", "email", "organization", "unit", "manager", "language"],
-        ["key", "name", "organization"],
-    ),
-    "teams.csv": (["key", "name", "unit"], ["key", "name"]),
-    "team_members.csv": (["team", "person"], ["team", "person"]),
-    "services.csv": (["key", "name", "team", "status"], ["key", "name"]),
-    "consumes.csv": (["consumer", "provider"], ["consumer", "provider"]),
-    "requests.csv": (
-        [
-            "key",
-            "requester",
-            "team",
-            "service",
-            "status",
-            "payment",
-            "opened",
-            "accepted",
-            "target",
-            "closed",
-            "title",
-            "amount",
-            "currency",
-        ],
-        ["key", "requester", "team", "status", "opened"],
-    ),
-    "involvements.csv": (
-        ["person", "team", "service", "role", "date", "source", "hours"],
-        ["person", "team", "role", "date"],
-    ),
+    f.filename: (f.names, f.required) for f in schema.FILES
 }
 
 CONSUMER_KINDS = ("service", "unit", "organization")
