@@ -27,6 +27,7 @@ for _module in (
     "clientmap.valuechain.api",
     "clientmap.voice.api",
     "clientmap.experience.api",
+    "clientmap.fit.api",
 ):
     # Later areas plug in here by defining ``router`` in their api module.
     import importlib

@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "clientmap.valuechain",
     "clientmap.voice",
     "clientmap.experience",
+    "clientmap.fit",
+    # django-ninja's templates and static files (Swagger UI served from here, not a CDN); after
+    # clientmap.core, whose templates/ninja/swagger.html adds the page's language.
+    "ninja",
 ]
 
 MIDDLEWARE = [

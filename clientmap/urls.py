@@ -18,5 +18,6 @@ urlpatterns += i18n_patterns(
     path("value-chain/", include("clientmap.valuechain.urls")),
     path("voice/", include("clientmap.voice.urls")),
     path("experience/", include("clientmap.experience.urls")),
+    path("fit/", include("clientmap.fit.urls")),
     prefix_default_language=False,
 )

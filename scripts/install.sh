@@ -26,4 +26,17 @@ extras=""
 if [ "${1:-}" = "--dev" ]; then extras="[dev]"; fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+if [ "${1:-}" = "--dev" ]; then
+  # axe-core for the accessibility gate (tests/browser/test_accessibility.py), pinned in
+  # package-lock.json; installed only when the locked version is not already there.
+  if command -v npm >/dev/null 2>&1; then
+    want="$(node -p 'require("./package-lock.json").packages["node_modules/axe-core"].version')"
+    have="$(node -p 'try { require("./node_modules/axe-core/package.json").version } catch (e) { "" }')"
+    if [ "$want" != "$have" ]; then
+      npm ci --no-audit --no-fund --loglevel=error || echo "npm ci failed: the accessibility gate will be skipped." >&2
+    fi
+  else
+    echo "No npm: axe-core is not installed and the accessibility gate will be skipped." >&2
+  fi
+fi
 echo "Clientmap is installed in .venv/ (run .venv/bin/clientmap help)."

@@ -129,3 +129,31 @@ def overview_figures() -> tuple[dict, list[tuple[str, dict]]]:
         if item.template:
             blocks.append((item.template, figures))
     return merged, blocks
+
+
+account_badges: Hook[dict[int, dict]] = Hook("account_badges", default=lambda org_ids: {})
+"""Fit badge per organization id for the given ids (``fn(org_ids) -> {org_id: badge}``): a dict
+with ``group`` (1–4), ``computed_group``, ``name`` and ``policy`` (words), ``override``,
+``diagnosis`` and ``url``; rendered by ``core/_account_badge.html`` on the organization, person,
+request (evidence) and team pages, and copied into their API payloads as ``fit``. ``{}`` until
+the fit app provides it."""
+
+
+def account_badges_for(org_ids) -> dict[int, dict]:
+    """Badges of the given organization ids (``None`` ids ignored; one call for a whole page)."""
+    ids = sorted({i for i in org_ids if i is not None})
+    return account_badges(ids) if ids else {}
+
+
+def account_badge(org_id: int | None) -> dict | None:
+    return account_badges_for([org_id]).get(org_id) if org_id is not None else None
+
+
+def badge_payload(badge: dict | None) -> dict | None:
+    """The API form of a badge: plain strings instead of lazy translations."""
+    if badge is None:
+        return None
+    return {
+        k: (str(v) if k in {"name", "policy", "diagnosis"} and v is not None else v)
+        for k, v in badge.items()
+    }

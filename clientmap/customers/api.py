@@ -10,6 +10,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from clientmap.core import hooks
+from clientmap.core.api_schemas import FitBadgeOut
 from clientmap.core.roles import is_staff
 from clientmap.customers import rules, selectors
 from clientmap.customers.models import Kind
@@ -31,6 +33,7 @@ class RelationOut(Schema):
     involvement_count: int
     declined_or_pending_requests: int
     evidence_count: int
+    fit: FitBadgeOut | None = Field(None, description="fit group of the person's organization")
 
 
 class EvidenceOut(Schema):
@@ -41,6 +44,7 @@ class EvidenceOut(Schema):
     label: str
     detail: str
     counts: bool = Field(description="false for a declined or not-yet-agreed request")
+    fit: FitBadgeOut | None = Field(None, description="fit group of the requester's organization")
 
 
 class TeamRelationOut(Schema):
@@ -67,6 +71,7 @@ class CustomerOfOut(Schema):
     customer_of: list[TeamRelationOut]
     prospect_of: list[TeamRelationOut]
     reasons: list[str] = Field(description="why the person is nobody's customer, in plain words")
+    fit: FitBadgeOut | None = Field(None, description="fit group of the person's organization")
 
 
 class RecomputeOut(Schema):
@@ -74,8 +79,9 @@ class RecomputeOut(Schema):
     seconds: float
 
 
-def _relation(r) -> dict:
+def _relation(r, badges: dict | None = None) -> dict:
     return {
+        "fit": hooks.badge_payload((badges or {}).get(r.person.organization_id)),
         "person": r.person.key,
         "name": r.person.name,
         "organization": r.person.organization.key,
@@ -116,7 +122,9 @@ class _Page:
         return self.qs.count()
 
     def __getitem__(self, item):
-        return [_relation(r) for r in self.qs[item]]
+        rows = list(self.qs[item])
+        badges = hooks.account_badges_for(r.person.organization_id for r in rows)
+        return [_relation(r, badges) for r in rows]
 
 
 @router.get(
@@ -152,7 +160,8 @@ def team_customers(
 def evidence(request, team_key: str, person_key: str):
     team = get_object_or_404(Team, key=team_key)
     person = get_object_or_404(Person, key=person_key)
-    return [e.__dict__ for e in selectors.evidence(team, person)]
+    fit = hooks.badge_payload(hooks.account_badge(person.organization_id))
+    return [{**e.__dict__, "fit": fit} for e in selectors.evidence(team, person)]
 
 
 @router.get(
@@ -169,6 +178,7 @@ def customer_of(request, person_key: str):
         "customer_of": [_team_relation(r) for r in answer.relations],
         "prospect_of": [_team_relation(r) for r in answer.prospects],
         "reasons": answer.reasons,
+        "fit": hooks.badge_payload(hooks.account_badge(person.organization_id)),
     }
 
 

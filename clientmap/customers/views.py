@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from clientmap.catalog.models import Service
+from clientmap.core import hooks
 from clientmap.core.decorators import internal_required
 from clientmap.customers import overview, rules, selectors
 from clientmap.customers.models import CustomerRelation, Kind
@@ -102,6 +103,10 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
         prospects=f["prospects"],
     )
     page: Page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    badges = hooks.account_badges_for(r.person.organization_id for r in page.object_list)
+    for r in page.object_list:
+        r.fit_badge = badges.get(r.person.organization_id)
     context = {
         "team": t,
         "page": page,
@@ -138,6 +143,7 @@ def evidence(request: HttpRequest, key: str, person_key: str) -> HttpResponse:
         "relation": relation,
         "items": selectors.evidence(t, person),
         "cols": cols,
+        "fit_badge": hooks.account_badge(person.organization_id),
     }
     if _partial_wanted(request):
         return render(request, "customers/_evidence.html", context)
@@ -226,5 +232,6 @@ def person(request: HttpRequest, key: str) -> HttpResponse:
             "reports": reports[:50],
             "report_count": reports.count(),
             "member_of": Team.objects.filter(members=p).order_by("name"),
+            "fit_badge": hooks.account_badge(p.organization_id),
         },
     )

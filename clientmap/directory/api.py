@@ -8,6 +8,8 @@ from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from clientmap.catalog.models import Service
+from clientmap.core import hooks
+from clientmap.core.api_schemas import FitBadgeOut
 from clientmap.directory.models import Organization, Person, Team, Unit
 
 router = Router(tags=["directory"])
@@ -17,6 +19,7 @@ class OrganizationOut(Schema):
     key: str
     name: str
     home: bool = Field(description="the user's own organization")
+    fit: FitBadgeOut | None = Field(None, description="the account's fit group and policy")
 
 
 class UnitOut(Schema):
@@ -34,6 +37,7 @@ class PersonOut(Schema):
     unit: str | None = None
     manager: str | None = None
     language: str = ""
+    fit: FitBadgeOut | None = Field(None, description="the fit group of the person's organization")
 
 
 class ServiceRef(Schema):
@@ -53,8 +57,14 @@ class TeamDetail(TeamOut):
     services: list[ServiceRef]
 
 
-def _org(o: Organization) -> dict:
-    return {"key": o.key, "name": o.name, "home": o.is_home}
+def _org(o: Organization, badges: dict | None = None) -> dict:
+    badges = hooks.account_badges_for([o.pk]) if badges is None else badges
+    return {
+        "key": o.key,
+        "name": o.name,
+        "home": o.is_home,
+        "fit": hooks.badge_payload(badges.get(o.pk)),
+    }
 
 
 def _unit(u: Unit) -> dict:
@@ -66,7 +76,8 @@ def _unit(u: Unit) -> dict:
     }
 
 
-def _person(p: Person) -> dict:
+def _person(p: Person, badges: dict | None = None) -> dict:
+    badges = hooks.account_badges_for([p.organization_id]) if badges is None else badges
     return {
         "key": p.key,
         "name": p.name,
@@ -75,6 +86,7 @@ def _person(p: Person) -> dict:
         "unit": p.unit.key if p.unit_id else None,
         "manager": p.manager.key if p.manager_id else None,
         "language": p.language,
+        "fit": hooks.badge_payload(badges.get(p.organization_id)),
     }
 
 
@@ -88,7 +100,7 @@ def organizations(request, q: str = ""):
     qs = Organization.objects.order_by("key")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q))
-    return _LazyList(qs, _org)
+    return _LazyList(qs, _org, lambda o: o.pk)
 
 
 @router.get("/organizations/{key}", response=OrganizationOut, summary="One organization")
@@ -117,8 +129,8 @@ def _people_qs():
 class _LazyList:
     """A queryset that paginates in SQL and serialises only the page."""
 
-    def __init__(self, qs, fn):
-        self.qs, self.fn = qs, fn
+    def __init__(self, qs, fn, org_of=None):
+        self.qs, self.fn, self.org_of = qs, fn, org_of
 
     def __len__(self) -> int:
         return self.qs.count()
@@ -127,7 +139,12 @@ class _LazyList:
         return self.qs.count()
 
     def __getitem__(self, item):
-        return [self.fn(x) for x in self.qs[item]]
+        objs = list(self.qs[item])
+        if self.org_of is None:
+            return [self.fn(x) for x in objs]
+        # fit badges of the whole page at once
+        badges = hooks.account_badges_for(self.org_of(x) for x in objs)
+        return [self.fn(x, badges) for x in objs]
 
 
 @router.get("/people", response=list[PersonOut], summary="People")
@@ -140,7 +157,7 @@ def people(request, q: str = "", organization: str = "", unit: str = ""):
         qs = qs.filter(organization__key=organization)
     if unit:
         qs = qs.filter(unit__key=unit)
-    return _LazyList(qs, _person)
+    return _LazyList(qs, _person, lambda p: p.organization_id)
 
 
 @router.get("/people/{key}", response=PersonOut, summary="One person")
@@ -162,9 +179,15 @@ def team(request, key: str):
     t = get_object_or_404(Team.objects.select_related("unit"), key=key)
     return {
         **_team(t),
-        "members": [_person(p) for p in _people_qs().filter(teams=t)],
+        "members": _members(t),
         "services": [
             {"key": s.key, "name": s.name, "status": s.status}
             for s in Service.objects.filter(team=t).order_by("key")
         ],
     }
+
+
+def _members(t: Team) -> list[dict]:
+    people = list(_people_qs().filter(teams=t))
+    badges = hooks.account_badges_for(p.organization_id for p in people)
+    return [_person(p, badges) for p in people]

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from clientmap.core import hooks
 from clientmap.core.decorators import internal_required
 from clientmap.customers import rules
 from clientmap.customers.models import CustomerRelation, Kind
@@ -127,5 +128,6 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
             "people_total": people_total,
             "tree": unit_tree(org),
             "counts": customer_counts(org, people_total),
+            "fit_badge": hooks.account_badge(org.pk),
         },
     )

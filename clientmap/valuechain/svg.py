@@ -78,6 +78,11 @@ class Node:
     def collapsed(self) -> int:
         return sum(self.members.values()) - (0 if self.kind == "others" else 1)
 
+    @property
+    def description(self) -> str:
+        """What the box's second line says (kind, what it holds)."""
+        return _sub(self)
+
 
 @dataclass
 class Picture:
@@ -94,6 +99,12 @@ class Picture:
     @property
     def collapsed(self) -> bool:
         return self.level != "services"
+
+    @property
+    def links(self) -> list[tuple[Node, Node, int, bool]]:
+        """The edges by their boxes (from, to, underlying edges, funds edge): the table beside
+        the picture, its text alternative (WCAG 1.1.1)."""
+        return [(self.nodes[a], self.nodes[b], count, fund) for a, b, count, fund in self.edges]
 
 
 # --- which nodes ------------------------------------------------------------------------------

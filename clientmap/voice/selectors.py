@@ -152,6 +152,18 @@ def _share(part: int, whole: int) -> float | None:
 # --- demand weighted by who asks -----------------------------------------------------------
 
 DEFAULT_WEIGHTS = {"external_paying": 3, "customer": 2, "other": 1}
+# Extra weight of a vote by the fit group (K1) of the voter's organization, added by the
+# accounts area through the ``demand_weight_cases`` hook: key accounts' votes count most,
+# group 3 (we want them, they are not happy) next. Override with
+# CLIENTMAP["VOICE_GROUP_WEIGHTS"] ({group: extra}).
+DEFAULT_GROUP_WEIGHTS = {1: 2, 2: 0, 3: 1, 4: 0}
+
+
+def group_weights() -> dict[int, int]:
+    from django.conf import settings
+
+    extra = {int(k): int(v) for k, v in settings.CLIENTMAP.get("VOICE_GROUP_WEIGHTS", {}).items()}
+    return {**DEFAULT_GROUP_WEIGHTS, **extra}
 
 
 def demand_weights() -> dict[str, int]:

@@ -1,0 +1,222 @@
+"""Accounts and fit at scale: 10 000 accounts, 500 000 invoices; recompute and page times.
+
+``python -m bench.fit [--accounts 10000 --invoices 500000] [--database-url URL]`` builds the data
+with bulk inserts in a fresh database (a temporary SQLite file, or the PostgreSQL database named,
+which is emptied): per account invoices over two years (some paid late, some unpaid), important
+and other approvals, decision makers (decides involvements), staff ratings, referrals and intents.
+It then times the recompute (every account, one snapshot each; median and worst of 3), and,
+through Django's test client as a signed-in staff user, the matrix page (SVG + table), the matrix
+filtered to one group and one account page; prints p50/p95 and writes bench/results/fit-<db>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--invoices", type=int, default=500_000)
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="clientmap-bench-fit-"))
+    os.environ["CLIENTMAP_DATA_DIR"] = str(tmp)
+    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientmap.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from clientmap.directory.models import Organization, Person, Team
+    from clientmap.engagements.models import Involvement
+    from clientmap.fit import rules
+    from clientmap.fit.models import Approval, Intent, Invoice, Rating, Referral
+
+    if connection.vendor == "postgresql":
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    rnd = random.Random(13)
+    today = date.today()
+    n = args.accounts
+    per = max(1, args.invoices // n)
+    started = time.perf_counter()
+    with transaction.atomic():
+        home = Organization.objects.create(key="home", name="Home", is_home=True)
+        Organization.objects.bulk_create(
+            [Organization(key=f"acct/{i}", name=f"Account {i:05d}") for i in range(n)],
+            batch_size=5000,
+        )
+        orgs = list(
+            Organization.objects.filter(is_home=False).order_by("id").values_list("id", flat=True)
+        )
+        raters = Person.objects.bulk_create(
+            [Person(key=f"staff{i}", name=f"Staff {i}", organization=home) for i in range(50)]
+        )
+        team = Team.objects.create(key="t", name="Delivery")
+        people = []
+        for i, org in enumerate(orgs):
+            for j in range(1 + i % 8):  # 1 … 8 decision makers
+                people.append(Person(key=f"d{i}-{j}", name=f"Decider {i}-{j}", organization_id=org))
+        Person.objects.bulk_create(people, batch_size=5000)
+        deciders = Person.objects.filter(key__startswith="d").values_list("id", flat=True)
+        Involvement.objects.bulk_create(
+            [
+                Involvement(
+                    person_id=p,
+                    team=team,
+                    role="decides",
+                    date=today - timedelta(days=rnd.randrange(300)),
+                )
+                for p in deciders
+            ],
+            batch_size=5000,
+        )
+        invoices, approvals, ratings, referrals, intents = [], [], [], [], []
+        for i, org in enumerate(orgs):
+            habit = rnd.random()  # 0 pays on time … 1 chronic debtor
+            amount = Decimal(rnd.randrange(500, 50_000))
+            for k in range(per):
+                issued = today - timedelta(days=730 * (per - k) // per)
+                due = issued + timedelta(days=30)
+                late = rnd.random() < habit
+                paid = (
+                    due + timedelta(days=rnd.randrange(5, 90))
+                    if late
+                    else due - timedelta(days=rnd.randrange(5))
+                )
+                if paid > today or (late and rnd.random() < 0.1):
+                    paid = None
+                invoices.append(
+                    Invoice(
+                        key=f"inv/{i}/{k}",
+                        organization_id=org,
+                        amount=amount,
+                        currency="EUR",
+                        issued=issued,
+                        due=due,
+                        paid=paid,
+                    )
+                )
+            for k in range(5):
+                asked = today - timedelta(days=rnd.randrange(330))
+                answered = asked + timedelta(days=int(rnd.expovariate(1 / (2 + 30 * habit))))
+                approvals.append(
+                    Approval(
+                        key=f"ap/{i}/{k}",
+                        organization_id=org,
+                        subject="q",
+                        important=k % 2 == 0,
+                        asked=asked,
+                        answered=answered if answered <= today else None,
+                    )
+                )
+            for k in range(2):
+                ratings.append(
+                    Rating(
+                        organization_id=org,
+                        rater=raters[(i + k) % 50],
+                        score=rnd.randint(1, 5),
+                        date=today - timedelta(days=k + 1 + i % 200),
+                    )
+                )
+            if i % 3 == 0:
+                referrals.append(
+                    Referral(
+                        organization_id=org, date=today - timedelta(days=i % 300), kind="referral"
+                    )
+                )
+            intents.append(
+                Intent(
+                    organization_id=org,
+                    date=today - timedelta(days=i % 300),
+                    wants=rnd.choice(["renew", "expand", "reduce", "leave"]),
+                )
+            )
+        Invoice.objects.bulk_create(invoices, batch_size=5000)
+        Approval.objects.bulk_create(approvals, batch_size=5000)
+        Rating.objects.bulk_create(ratings, batch_size=5000)
+        Referral.objects.bulk_create(referrals, batch_size=5000)
+        Intent.objects.bulk_create(intents, batch_size=5000)
+    build = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute("ANALYZE")
+
+    recomputes = []
+    run = None
+    for _ in range(3):
+        t = time.perf_counter()
+        run = rules.recompute()
+        recomputes.append(time.perf_counter() - t)
+
+    User = get_user_model()
+    user = User.objects.create_user("bench", password="bench-Clientmap-2026", is_staff=True)
+    client = Client()
+    client.force_login(user)
+
+    def timed(url: str) -> dict:
+        times = []
+        for _ in range(args.samples):
+            t = time.perf_counter()
+            r = client.get(url)
+            times.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, (url, r.status_code)
+        times.sort()
+        return {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(round(0.95 * len(times))) - 1)], 1),
+        }
+
+    pages = {
+        "matrix": timed("/fit/"),
+        "matrix, group 3": timed("/fit/?group=3"),
+        "account": timed("/fit/accounts/acct/42/"),
+        "moves": timed("/fit/moves/"),
+    }
+    from clientmap.fit.models import Snapshot
+
+    groups = {
+        g: Snapshot.objects.filter(recompute=run, group=g).count() for g in (1, 2, 3, 4, None)
+    }
+    result = {
+        "database": connection.vendor,
+        "accounts": n,
+        "invoices": Invoice.objects.count(),
+        "approvals": Approval.objects.count(),
+        "decision_makers": len(people),
+        "build_s": round(build, 1),
+        "recompute_s": [round(x, 2) for x in recomputes],
+        "recompute_median_s": round(statistics.median(recomputes), 2),
+        "groups": {str(k): v for k, v in groups.items()},
+        "pages": pages,
+    }
+    out = Path(__file__).resolve().parent / "results" / f"fit-{connection.vendor}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,576 @@
+"""K1, mutual fit: two axes per account, four groups, set-based.
+
+An *account* is a customer organization (not the home organization) that has account data
+(invoices, approvals, ratings, referrals, intents), experience data, or external customers.
+
+Each axis is a weighted mean of its parts, each part scored 0 (bad) … 1 (good). A part without
+data is *no data*: it is shown as such and weighs nothing (the weights of the parts present are
+renormalised); an axis without any part is no data too. Never zero.
+
+*The customer wants us* (A): satisfaction level, satisfaction trend, promises kept (experience),
+attestations (voice: "it helped" answers), repeat requests (agreed requests in the window),
+explicit intent (the latest intent: renew / expand / reduce / leave).
+
+*We want the customer* (B): overdue receivables by amount (share of the window's invoicing
+overdue now) and by days (mean days late of the invoices due in the window), chronic debt
+(share of the last N months with a late invoice), approval delays (median days important
+questions waited), decision makers (people with a *decides* involvement in the window; one or
+two is ideal), friendliness (staff ratings 1–5), reputation (referrals, case studies, mentions,
+awards).
+
+Groups (seed 004): 1 both want; 2 the customer wants, we are unsure; 3 the customer does not
+want, we do; 4 neither. An axis with no data is *not established* (below its threshold): a
+group needs evidence. An account with no data on both axes has no group.
+
+Group 3 and 4 accounts get a diagnosis of the customer side: *what we deliver* (promises missed,
+or low satisfaction with what was delivered) or *how we sell* (delivery looks fine, yet intent,
+repeat requests or attestations are low), or *unknown* (no delivery data: ask them).
+
+One recompute reads everything in a few grouped queries and writes one snapshot per account.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from clientmap.customers.models import CustomerRelation
+from clientmap.directory.models import Organization
+from clientmap.engagements.models import Involvement, Request
+from clientmap.fit import config, sources
+from clientmap.fit.models import (
+    Approval,
+    Intent,
+    Invoice,
+    Override,
+    Rating,
+    Recompute,
+    Referral,
+    Snapshot,
+)
+
+AXIS_A = ["satisfaction", "trend", "promises", "attestations", "repeat", "intent"]
+AXIS_B = [
+    "overdue_amount",
+    "overdue_days",
+    "chronic",
+    "approvals",
+    "decision_makers",
+    "friendliness",
+    "reputation",
+]
+WEIGHT_KEY = {
+    "satisfaction": "w_satisfaction",
+    "trend": "w_trend",
+    "promises": "w_promises",
+    "attestations": "w_attestations",
+    "repeat": "w_repeat",
+    "intent": "w_intent",
+    "overdue_amount": "w_overdue_amount",
+    "overdue_days": "w_overdue_days",
+    "chronic": "w_chronic",
+    "approvals": "w_approvals",
+    "decision_makers": "w_decision_makers",
+    "friendliness": "w_friendliness",
+    "reputation": "w_reputation",
+}
+INTENT_SCORE = {"renew": 1.0, "expand": 1.0, "reduce": 0.25, "leave": 0.0}
+REFERRAL_WEIGHT = {"referral": 1.0, "case_study": 1.0, "public_mention": 0.5, "award": 1.0}
+
+# diagnosis codes
+DELIVER_PROMISES = "deliver_promises"
+DELIVER_SATISFACTION = "deliver_satisfaction"
+HOW_WE_SELL = "how_we_sell"
+UNKNOWN = "unknown"
+
+
+def clamp(x: float) -> float:
+    return 0.0 if x < 0 else 1.0 if x > 1 else float(x)
+
+
+@dataclass
+class Facts:
+    """Everything known about one account, before scoring."""
+
+    revenue: Decimal = Decimal(0)
+    invoiced: Decimal | None = None
+    overdue: Decimal = Decimal(0)
+    invoices_due: int = 0
+    late_days: float = 0.0
+    late_months: int = 0
+    due_months: int = 0
+    has_invoices: bool = False
+    approval_days: list[float] = field(default_factory=list)
+    decision_makers: int = 0
+    rating_mean: float | None = None
+    ratings: int = 0
+    reputation: float | None = None
+    referrals: int = 0
+    intent: str | None = None
+    agreed_requests: int = 0
+    ever_requests: int = 0
+    att_answered: int = 0
+    att_helped: int = 0
+    experience: sources.Experience | None = None
+
+
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    n = len(s)
+    mid = n // 2
+    return float(s[mid]) if n % 2 else (s[mid - 1] + s[mid]) / 2.0
+
+
+def score_parts(f: Facts, cfg: dict[str, float]) -> dict[str, dict]:
+    """Each part: ``{"v": value shown, "s": score 0..1, "n": how many observations}``;
+    parts without data are absent."""
+    parts: dict[str, dict] = {}
+    e = f.experience
+    if e is not None and e.csat is not None:
+        parts["satisfaction"] = {"v": round(e.csat, 4), "s": clamp(e.csat), "n": e.answers}
+    if e is not None and e.csat_trend is not None:
+        span = cfg["trend_span"]
+        parts["trend"] = {
+            "v": round(e.csat_trend, 4),
+            "s": clamp(0.5 + e.csat_trend / (2 * span)),
+            "n": e.answers,
+        }
+    if e is not None and e.promises_kept is not None and e.promises_due:
+        parts["promises"] = {
+            "v": round(e.promises_kept, 4),
+            "s": clamp(e.promises_kept),
+            "n": e.promises_due,
+        }
+    if f.att_answered:
+        share = f.att_helped / f.att_answered
+        parts["attestations"] = {"v": round(share, 4), "s": clamp(share), "n": f.att_answered}
+    if f.ever_requests:
+        target = cfg["repeat_target"]
+        parts["repeat"] = {
+            "v": f.agreed_requests,
+            "s": clamp((f.agreed_requests - 1) / (target - 1)),
+            "n": f.agreed_requests,
+        }
+    if f.intent is not None:
+        parts["intent"] = {"v": f.intent, "s": INTENT_SCORE[f.intent], "n": 1}
+
+    if f.invoiced or f.overdue:
+        share = float(f.overdue / f.invoiced) if f.invoiced else 1.0
+        share = min(share, 1.0)
+        parts["overdue_amount"] = {
+            "v": round(share, 4),
+            "s": clamp(1 - share / cfg["overdue_share_bad"]),
+            "n": float(f.overdue),
+        }
+    if f.invoices_due:
+        days = f.late_days / f.invoices_due
+        parts["overdue_days"] = {
+            "v": round(days, 1),
+            "s": clamp(1 - days / cfg["overdue_days_bad"]),
+            "n": f.invoices_due,
+        }
+    if f.due_months:
+        share = f.late_months / f.due_months
+        parts["chronic"] = {"v": round(share, 4), "s": clamp(1 - share), "n": f.late_months}
+    if f.approval_days:
+        med = _median(f.approval_days)
+        ok, bad = cfg["approval_ok_days"], cfg["approval_bad_days"]
+        parts["approvals"] = {
+            "v": round(med, 1),
+            "s": clamp(1 - (med - ok) / max(bad - ok, 1e-9)),
+            "n": len(f.approval_days),
+        }
+    if f.decision_makers:
+        n = f.decision_makers
+        ideal, bad = cfg["decision_makers_ideal"], cfg["decision_makers_bad"]
+        s = 1.0 if n <= ideal else clamp(1 - (n - ideal) / max(bad - ideal, 1e-9))
+        parts["decision_makers"] = {"v": n, "s": s, "n": n}
+    if f.ratings:
+        parts["friendliness"] = {
+            "v": round(f.rating_mean, 2),
+            "s": clamp((f.rating_mean - 1) / 4),
+            "n": f.ratings,
+        }
+    if f.referrals:
+        parts["reputation"] = {
+            "v": round(f.reputation, 2),
+            "s": clamp(f.reputation / cfg["reputation_target"]),
+            "n": f.referrals,
+        }
+    for p in parts.values():
+        p["s"] = round(p["s"], 4)
+    return parts
+
+
+def axis(parts: dict[str, dict], names: list[str], cfg: dict[str, float]) -> float | None:
+    """Weighted mean of the parts present (weights renormalised); None without any."""
+    total = weight = 0.0
+    for name in names:
+        p = parts.get(name)
+        w = cfg[WEIGHT_KEY[name]]
+        if p is None or w <= 0:
+            continue
+        total += w * p["s"]
+        weight += w
+    return round(total / weight, 4) if weight else None
+
+
+def place(wants_us: float | None, we_want: float | None, cfg: dict[str, float]) -> int | None:
+    """The seed's four groups. No data on an axis is not established; none on both: no group."""
+    if wants_us is None and we_want is None:
+        return None
+    a = wants_us is not None and wants_us >= cfg["wants_us_threshold"]
+    b = we_want is not None and we_want >= cfg["we_want_threshold"]
+    if a and b:
+        return 1
+    if a:
+        return 2
+    if b:
+        return 3
+    return 4
+
+
+def diagnose(parts: dict[str, dict], group: int | None, cfg: dict[str, float]) -> str:
+    """For accounts that do not want us (3, 4): is it what we deliver, or how we sell?"""
+    if group not in (3, 4):
+        return ""
+    promises = parts.get("promises")
+    if promises is not None and promises["v"] < cfg["promises_ok"]:
+        return DELIVER_PROMISES
+    satisfaction = parts.get("satisfaction")
+    if satisfaction is not None and satisfaction["v"] < cfg["satisfaction_ok"]:
+        return DELIVER_SATISFACTION
+    if promises is not None or satisfaction is not None:
+        return HOW_WE_SELL
+    return UNKNOWN
+
+
+# --- reading the facts: a few grouped queries for every account ---------------------------
+
+
+def _days(a: str, b: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({a} - {b})"
+    return f"CAST(julianday({a}) - julianday({b}) AS INTEGER)"
+
+
+def _month(col: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"to_char({col}, 'YYYY-MM')"
+    return f"strftime('%%Y-%%m', {col})"
+
+
+_TOKEN = re.compile(r"\{(\w+)\}")
+
+
+def _bind(sql: str, values: dict) -> tuple[str, list]:
+    params: list = []
+
+    def sub(m: re.Match) -> str:
+        params.append(values[m.group(1)])
+        return "%s"
+
+    return _TOKEN.sub(sub, sql), params
+
+
+def account_ids() -> list[int]:
+    """Customer organizations with anything to place them by."""
+    org = OuterRef("pk")
+    has = (
+        Q(Exists(Invoice.objects.filter(organization=org)))
+        | Q(Exists(Approval.objects.filter(organization=org)))
+        | Q(Exists(Rating.objects.filter(organization=org)))
+        | Q(Exists(Referral.objects.filter(organization=org)))
+        | Q(Exists(Intent.objects.filter(organization=org)))
+        | Q(Exists(CustomerRelation.objects.filter(person__organization=org, is_customer=True)))
+    )
+    ids = set(Organization.objects.filter(is_home=False).filter(has).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _invoice_facts(facts: dict[int, Facts], as_of: date, start: date, cstart: date) -> None:
+    late = "(due < {asof} AND (paid IS NULL OR paid > due))"
+    sql = f"""
+        SELECT organization_id,
+          SUM(CASE WHEN paid >= {{start}} AND paid <= {{asof}} THEN amount ELSE 0 END),
+          SUM(CASE WHEN issued >= {{start}} AND issued <= {{asof}} THEN amount ELSE 0 END),
+          SUM(CASE WHEN issued <= {{asof}} AND due < {{asof}} AND (paid IS NULL OR paid > {{asof}})
+                   THEN amount ELSE 0 END),
+          SUM(CASE WHEN due >= {{start}} AND due <= {{asof}} THEN 1 ELSE 0 END),
+          SUM(CASE WHEN due >= {{start}} AND due <= {{asof}} AND {late} THEN
+                CASE WHEN paid IS NOT NULL AND paid <= {{asof}} THEN {_days("paid", "due")}
+                     ELSE {_days("{asof}", "due")} END
+              ELSE 0 END),
+          COUNT(DISTINCT CASE WHEN due >= {{cstart}} AND due <= {{asof}} AND {late}
+                THEN {_month("due")} END),
+          COUNT(DISTINCT CASE WHEN due >= {{cstart}} AND due <= {{asof}} THEN {_month("due")} END)
+        FROM {Invoice._meta.db_table}
+        GROUP BY organization_id
+    """
+    sql, params = _bind(sql, {"asof": as_of, "start": start, "cstart": cstart})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for org_id, revenue, invoiced, overdue, n_due, late_days, late_m, due_m in cursor:
+            f = facts.get(org_id)
+            if f is None:
+                continue
+            f.has_invoices = True
+            f.revenue = Decimal(revenue or 0)
+            f.invoiced = Decimal(invoiced or 0)
+            f.overdue = Decimal(overdue or 0)
+            f.invoices_due = int(n_due or 0)
+            f.late_days = float(late_days or 0)
+            f.late_months = int(late_m or 0)
+            f.due_months = int(due_m or 0)
+
+
+def _approval_facts(facts: dict[int, Facts], as_of: date, start: date) -> None:
+    waited = _days(
+        "CASE WHEN answered IS NOT NULL AND answered <= {asof} THEN answered ELSE {asof} END",
+        "asked",
+    )
+    sql = f"""
+        SELECT organization_id, {waited}
+        FROM {Approval._meta.db_table}
+        WHERE important = {{yes}} AND asked >= {{start}} AND asked <= {{asof}}
+    """
+    sql, params = _bind(sql, {"asof": as_of, "start": start, "yes": True})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for org_id, days in cursor:
+            f = facts.get(org_id)
+            if f is not None:
+                f.approval_days.append(max(float(days), 0.0))
+
+
+def collect(org_ids: list[int], as_of: date, cfg: dict[str, float]) -> dict[int, Facts]:
+    window = int(cfg["window_days"])
+    start = as_of - timedelta(days=window)
+    cstart = _months_back(as_of, int(cfg["chronic_months"]))
+    facts = {o: Facts() for o in org_ids}
+    _invoice_facts(facts, as_of, start, cstart)
+    _approval_facts(facts, as_of, start)
+
+    def grouped(qs, *values):
+        return qs.order_by().values_list(*values)
+
+    for org_id, n in grouped(
+        Involvement.objects.filter(
+            role=Involvement.Role.DECIDES,
+            date__gte=start,
+            date__lte=as_of,
+            person__organization__is_home=False,
+        )
+        .values("person__organization_id")
+        .annotate(n=Count("person_id", distinct=True)),
+        "person__organization_id",
+        "n",
+    ):
+        if org_id in facts:
+            facts[org_id].decision_makers = n
+    for org_id, mean, n in grouped(
+        Rating.objects.filter(date__gte=start, date__lte=as_of)
+        .values("organization_id")
+        .annotate(mean=Avg("score"), n=Count("id")),
+        "organization_id",
+        "mean",
+        "n",
+    ):
+        if org_id in facts:
+            facts[org_id].rating_mean = float(mean)
+            facts[org_id].ratings = n
+    for org_id, kind, n in grouped(
+        Referral.objects.filter(date__gte=start, date__lte=as_of)
+        .values("organization_id", "kind")
+        .annotate(n=Count("id")),
+        "organization_id",
+        "kind",
+        "n",
+    ):
+        f = facts.get(org_id)
+        if f is not None:
+            f.reputation = (f.reputation or 0.0) + REFERRAL_WEIGHT.get(kind, 1.0) * n
+            f.referrals += n
+    for org_id, wants in grouped(
+        Intent.objects.filter(date__gte=start, date__lte=as_of).order_by(
+            "organization_id", "date", "id"
+        ),
+        "organization_id",
+        "wants",
+    ):
+        if org_id in facts:
+            facts[org_id].intent = wants  # the latest one wins
+    for org_id, agreed, ever in grouped(
+        Request.objects.filter(requester__organization__is_home=False, opened__lte=as_of)
+        .values("requester__organization_id")
+        .annotate(
+            agreed=Count(
+                "id", filter=Q(status__in=Request.AGREED, opened__gte=start, opened__lte=as_of)
+            ),
+            ever=Count("id"),
+        ),
+        "requester__organization_id",
+        "agreed",
+        "ever",
+    ):
+        if org_id in facts:
+            facts[org_id].agreed_requests = agreed
+            facts[org_id].ever_requests = ever
+    from clientmap.voice.models import Attestation
+
+    for org_id, answered, helped in grouped(
+        Attestation.objects.filter(
+            answered_at__isnull=False,
+            answered_at__date__gte=start,
+            answered_at__date__lte=as_of,
+            helped__isnull=False,
+        )
+        .values("person__organization_id")
+        .annotate(answered=Count("id"), helped=Count("id", filter=Q(helped=True))),
+        "person__organization_id",
+        "answered",
+        "helped",
+    ):
+        if org_id in facts:
+            facts[org_id].att_answered = answered
+            facts[org_id].att_helped = helped
+    for org_id, e in sources.experience(org_ids, as_of=as_of, window_days=window).items():
+        if org_id in facts:
+            facts[org_id].experience = e
+    return facts
+
+
+def _months_back(day: date, months: int) -> date:
+    """The first day of the month ``months - 1`` months before ``day``'s month."""
+    y, m = day.year, day.month - (months - 1)
+    while m <= 0:
+        m += 12
+        y -= 1
+    return date(y, m, 1)
+
+
+# --- overrides ----------------------------------------------------------------------------
+
+
+def active_overrides(as_of: date, org_ids: list[int] | None = None) -> dict[int, Override]:
+    """The newest override in force per organization on ``as_of``."""
+    qs = Override.objects.filter(cleared_at__isnull=True, expires__gte=as_of).order_by(
+        "organization_id", "created_at", "id"
+    )
+    if org_ids is not None:
+        qs = qs.filter(organization_id__in=org_ids)
+    return {o.organization_id: o for o in qs}
+
+
+# --- the recompute ------------------------------------------------------------------------
+
+
+@dataclass
+class Placement:
+    organization_id: int
+    wants_us: float | None
+    we_want: float | None
+    computed_group: int | None
+    group: int | None
+    diagnosis: str
+    revenue: Decimal
+    parts: dict
+
+
+def evaluate(facts: dict[int, Facts], as_of: date, cfg: dict[str, float]) -> list[Placement]:
+    overrides = active_overrides(as_of)
+    out = []
+    for org_id, f in facts.items():
+        parts = score_parts(f, cfg)
+        a = axis(parts, AXIS_A, cfg)
+        b = axis(parts, AXIS_B, cfg)
+        computed = place(a, b, cfg)
+        o = overrides.get(org_id)
+        group = o.group if o is not None else computed
+        out.append(
+            Placement(
+                org_id,
+                a,
+                b,
+                computed,
+                group,
+                diagnose(parts, computed, cfg),
+                f.revenue,
+                parts,
+            )
+        )
+    return out
+
+
+def recompute(as_of: date | None = None) -> Recompute:
+    """Place every account and record the run (a snapshot per account)."""
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    cfg = config.current()
+    ids = account_ids()
+    facts = collect(ids, as_of, cfg)
+    placements = evaluate(facts, as_of, cfg)
+    with transaction.atomic():
+        run = Recompute.objects.create(
+            as_of=as_of, window_days=int(cfg["window_days"]), config=cfg, accounts=len(ids)
+        )
+        Snapshot.objects.bulk_create(
+            [
+                Snapshot(
+                    recompute=run,
+                    organization_id=p.organization_id,
+                    wants_us=p.wants_us,
+                    we_want=p.we_want,
+                    computed_group=p.computed_group,
+                    group=p.group,
+                    diagnosis=p.diagnosis,
+                    revenue=p.revenue,
+                    parts=p.parts,
+                )
+                for p in placements
+            ],
+            batch_size=2000,
+        )
+        run.seconds = round(time.perf_counter() - started, 3)
+        Recompute.objects.filter(pk=run.pk).update(seconds=run.seconds)
+    return run
+
+
+def ensure_current() -> Recompute | None:
+    """The latest recompute; one is run first when there is none and accounts exist."""
+    run = Recompute.objects.order_by("-id").first()
+    if run is None and account_ids():
+        run = recompute()
+    return run
+
+
+def decision_makers(org_id: int, as_of: date, window_days: int):
+    """The account's people with a *decides* involvement inside the window (C1)."""
+    from clientmap.directory.models import Person
+
+    start = as_of - timedelta(days=window_days)
+    return Person.objects.filter(
+        organization_id=org_id,
+        involvements__role=Involvement.Role.DECIDES,
+        involvements__date__gte=start,
+        involvements__date__lte=as_of,
+    ).distinct()
+
+
+def by_org(placements: list[Placement]) -> dict[int, Placement]:
+    return {p.organization_id: p for p in placements}
+
+
+def counts(placements: list[Placement]) -> dict[int | None, int]:
+    c: dict[int | None, int] = defaultdict(int)
+    for p in placements:
+        c[p.group] += 1
+    return dict(c)
