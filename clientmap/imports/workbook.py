@@ -87,9 +87,8 @@ class Sheet:
     tally: Tally | None = None
     _bad: bool = False
 
-    @property
-    def name(self) -> str:
-        return self.path.name
+    def __post_init__(self) -> None:
+        self.name = self.path.name
 
     def error(
         self,

@@ -25,13 +25,10 @@ from clientmap.directory.models import Organization
 from clientmap.imports import checks
 from clientmap.imports.engine import KEYED, Engine, ImportFailed
 from clientmap.imports.errors import RowError
-from clientmap.imports.mapping.compile import ABSENT, ENTITY, Program, compile_mapping
+from clientmap.imports.mapping.compile import ABSENT, ENTITY, LATEST, Program, compile_mapping
 from clientmap.imports.mapping.language import Mapping
 from clientmap.imports.report import NAMES, Report, Rollback, home_warnings
 from clientmap.imports.source import Malformed, Records, Tally, open_text
-
-_REQUEST_LAYOUT = ("file", "line", "soft", "key", *KEYED["requests"].columns)
-_SEQ = _REQUEST_LAYOUT.index("seq")
 
 
 def _chain(first: Any, rest: Iterator) -> Iterator:
@@ -52,32 +49,31 @@ class Progress:
 class _EventLog:
     """The last row of each request key (by sequence, then line) and its row-bound links."""
 
-    def __init__(self, last_known: list[str]):
-        self.best: dict[str, tuple[tuple, tuple, list]] = {}
-        self.known: dict[tuple[str, int], tuple[tuple, Any]] = {}
-        self.positions = [_REQUEST_LAYOUT.index(c) for c in last_known]
+    def __init__(self, program: Program, last_known: list[str]):
+        self.program = program
+        self.best: dict[str, tuple[tuple, Any, int, dict, list]] = {}
+        self.known: dict[tuple[str, str], tuple[tuple, Any]] = {}
+        self.last_known = last_known
 
-    def offer(self, row: tuple, links: list[tuple[str, tuple]]) -> None:
-        key, seq, line = row[3], row[_SEQ], row[1]
+    def offer(self, cb: Any, line: int, out: dict, links: list[tuple[str, tuple]]) -> None:
+        key, seq = out["key"], out.get("seq")
         order = (seq is not None, seq or 0.0, line)
-        for p in self.positions:
-            if row[p] is not None:
-                old = self.known.get((key, p))
+        for name in self.last_known:
+            v = out.get(name)
+            if v is not None:
+                old = self.known.get((key, name))
                 if old is None or old[0] < order:
-                    self.known[(key, p)] = (order, row[p])
+                    self.known[(key, name)] = (order, v)
         held = self.best.get(key)
         if held is None or held[0] < order:
-            self.best[key] = (order, row, links)
+            self.best[key] = (order, cb, line, out, links)
 
     def rows(self) -> Iterator[tuple[str, tuple]]:
-        for key, (_, row, links) in self.best.items():
-            if self.positions:
-                values = list(row)
-                for p in self.positions:
-                    if values[p] is None and (key, p) in self.known:
-                        values[p] = self.known[(key, p)][1]
-                row = tuple(values)
-            yield "requests", row
+        for key, (_, cb, line, out, links) in self.best.items():
+            for name in self.last_known:
+                if out.get(name) is None and (key, name) in self.known:
+                    out[name] = self.known[(key, name)][1]
+            yield "requests", self.program.keyed(cb, line, out)
             yield from links
 
 
@@ -166,13 +162,14 @@ class Reader:
         seen: dict[str, set] = {}  # soft records and history links: once per key
         log = (
             _EventLog(
+                program,
                 [
                     n
                     for b in self.m.blocks
                     if b.kind == "request"
                     for n, f in b.fields.items()
                     if f.last_known
-                ]
+                ],
             )
             if self.m.event_log
             else None
@@ -190,10 +187,10 @@ class Reader:
             if problems:
                 self._problems(line, problems, skip_invalid)
             else:
-                request: tuple | None = None
+                request: Any = None
                 bound: list[tuple[str, tuple]] = []
                 for entity, row in staged:
-                    if entity == "requests" and log is not None:
+                    if entity == LATEST:
                         request = row
                         continue
                     if entity in KEYED:
@@ -214,7 +211,7 @@ class Reader:
                         continue
                     add(entity, row)
                 if request is not None:
-                    log.offer(request, bound)  # type: ignore[union-attr]
+                    log.offer(*request, bound)  # type: ignore[union-attr]
                 else:
                     for entity, row in bound:  # no request on this row: nothing to trim by
                         add(entity, row)

@@ -9,6 +9,7 @@ staging rows it produces and the problems it found — no per-row lookups of nam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from django.conf import settings
 from clientmap.imports.engine import KEYED, LINKS
 from clientmap.imports.mapping.language import ENUMS, REQUIRED, TRUE, Block, Field, Mapping
 
+LATEST = "requests (event log)"  # a request row of an event log, kept only if it is the last
 ABSENT = 1 << 30  # the index of an optional column the file lacks: beyond every row
 ENTITY = {
     "organization": "organizations",
@@ -100,15 +102,60 @@ def _own_getter(f: Field, index: dict[str, int], missing: set[str], home: str | 
     return mapped
 
 
+_NUMERIC = {"%d": ("d", 2), "%m": ("m", 2), "%Y": ("Y", 4), "%H": ("H", 2), "%M": ("M", 2)}
+_NUMERIC["%S"] = ("S", 2)
+_LIMITS = {"H": 23, "M": 59, "S": 59}
+
+
+def _fast_format(fmt: str) -> Callable[[str], str | None] | None:
+    """A regular-expression reader for numeric strftime formats (``%d/%m/%Y %H:%M``), giving
+    exactly what ``datetime.strptime(v, fmt).date()`` gives; None for other formats."""
+    parts, groups, i = [], [], 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            spec = fmt[i : i + 2]
+            if spec not in _NUMERIC:
+                return None
+            name, width = _NUMERIC[spec]
+            parts.append(r"(\d{4})" if width == 4 else r"(\d{1,2})")
+            groups.append(name)
+            i += 2
+        else:
+            parts.append(re.escape(fmt[i]) if not fmt[i].isspace() else r"\s+")
+            i += 1
+    if not {"d", "m", "Y"} <= set(groups):
+        return None
+    pattern = re.compile("".join(parts))
+
+    def read(v: str) -> str | None:
+        match = pattern.fullmatch(v)
+        if match is None:
+            return None
+        values = dict(zip(groups, map(int, match.groups()), strict=True))
+        if any(values.get(k, 0) > top for k, top in _LIMITS.items()):
+            return None
+        try:
+            return date(values["Y"], values["m"], values["d"]).isoformat()
+        except ValueError:
+            return None
+
+    return read
+
+
 def _converter(kind: str, m: Mapping, label: str) -> Callable[[str, list[Problem]], Any] | None:
     """``(value, problems) -> converted`` for a kind of field (None: text, taken as it is); bad
     values add a problem."""
     memo: dict[str, Any] = {}
     if kind == "date":
-        formats = list(m.date_formats)
+        formats = [(fmt, _fast_format(fmt)) for fmt in m.date_formats]
 
         def parse_date(v: str) -> Any:
-            for fmt in formats:
+            for fmt, fast in formats:
+                if fast is not None:
+                    day = fast(v)
+                    if day is not None:
+                        return day
+                    continue
                 try:
                     return datetime.strptime(v, fmt).date().isoformat()
                 except ValueError:
@@ -165,6 +212,46 @@ def _converter(kind: str, m: Mapping, label: str) -> Callable[[str, list[Problem
     return converted
 
 
+def _plain_column(f: Field, index: dict[str, int]) -> int | None:
+    """The column index of a field that is just a column (no map, regex, fallback, template)."""
+    if f.column is None or f.template or f.map is not None or f.pattern is not None:
+        return None
+    if f.fallback is not None or f.value is not None or f.home:
+        return None
+    return index[f.column]
+
+
+def _fields_function(
+    specs: list[tuple[str, Field, Getter, Any]], index: dict[str, int], missing: set[str]
+) -> Callable[[list[str], list[Problem]], dict]:
+    """One generated function computing every field of a block from a record's values.
+
+    Plain columns are read inline; other fields call their getter. The generated code does
+    exactly what the getters and converters do, without a function call per plain field.
+    """
+    ns: dict[str, Any] = {"missing": missing}
+    lines = ["def fields(values, problems):", "    n = len(values)"]
+    names = []
+    for j, (name, f, get, convert) in enumerate(specs):
+        i = _plain_column(f, index)
+        if i is not None:
+            ns[f"d{j}"] = f.default
+            lines.append(f"    v = values[{i}].strip() if {i} < n else ''")
+            lines.append(f"    if v in missing: v = d{j}")
+        else:
+            ns[f"g{j}"] = get
+            lines.append(f"    v = g{j}(values)")
+        if convert is None:
+            lines.append(f"    x{j} = None if v is None or v == '' else v")
+        else:
+            ns[f"c{j}"] = convert
+            lines.append(f"    x{j} = None if v is None or v == '' else c{j}(v, problems)")
+        names.append(f"{name!r}: x{j}")
+    lines.append("    return {" + ", ".join(names) + "}")
+    exec("\n".join(lines), ns)  # noqa: S102 — code built here from field positions only
+    return ns["fields"]
+
+
 @dataclass
 class CompiledBlock:
     block: Block
@@ -176,6 +263,7 @@ class CompiledBlock:
     layout: tuple[str, ...] = ()
     key_get: Getter | None = None  # soft keyed blocks: their key, to skip keys already staged
     seen: set[str] = field(default_factory=set)
+    compute: Callable[[list[str], list[Problem]], dict] | None = None
     kind: str = ""
     soft: bool = False
 
@@ -195,6 +283,7 @@ class Program:
     decimal_comma: bool
     missing: set[str]
     skip_same: bool
+    event_log: bool = False
     skipped_same: int = 0
     problems: list[Problem] = field(default_factory=list)
 
@@ -232,8 +321,11 @@ class Program:
                 if cb.kind == "request":
                     record = out["key"]
                     out["seq"] = self._sequence(values, problems)
-                if cb.layout[0] == "key":
-                    staged.append((cb.entity, self._keyed(cb, line, out)))
+                if cb.kind == "request" and self.event_log:
+                    # Only the last row of each key becomes a staging row: keep the values.
+                    staged.append((LATEST, (cb, line, out)))
+                elif cb.layout[0] == "key":
+                    staged.append((cb.entity, self.keyed(cb, line, out)))
                 else:
                     links.append((cb, out))
         for cb, out in links:
@@ -251,6 +343,8 @@ class Program:
 
     @staticmethod
     def _fields(cb: CompiledBlock, values: list[str], problems: list[Problem]) -> dict:
+        if cb.compute is not None:
+            return cb.compute(values, problems)
         out: dict[str, Any] = {}
         for name, get, convert in cb.fields:
             v = get(values)
@@ -289,7 +383,8 @@ class Program:
             )
             return None
 
-    def _keyed(self, cb: CompiledBlock, line: int, v: dict[str, Any]) -> tuple:
+    def keyed(self, cb: CompiledBlock, line: int, v: dict[str, Any]) -> tuple:
+        """The staging row of a keyed record, in the engine's column order."""
         key = v["key"]
         out: list[Any] = [self.file, line, 1 if cb.block.soft else 0, key]
         for c in cb.layout[1:]:
@@ -315,13 +410,16 @@ def compile_mapping(
     blocks = []
     for block in m.blocks:
         fields = []
+        specs = []
         many = None
         for name, f in block.fields.items():
             label = f.column or (f.template and f"template {f.template!r}") or name
             if f.all:
                 many = (name, repeated.get(f.column or "", []), f.map, m.missing)
                 continue
-            fields.append((name, _getter(f, index, m.missing, home), _converter(f.kind, m, label)))
+            get, convert = _getter(f, index, m.missing, home), _converter(f.kind, m, label)
+            fields.append((name, get, convert))
+            specs.append((name, f, get, convert))
         required = [
             (r, block.fields[r].column or r)
             for r in REQUIRED[block.kind]
@@ -341,7 +439,9 @@ def compile_mapping(
         key_get = None
         if entity in KEYED and block.soft and many is None:
             key_get = next(g for n, g, _ in fields if n == "key")
-        blocks.append(CompiledBlock(block, entity, fields, required, hist, many, layout, key_get))
+        cb = CompiledBlock(block, entity, fields, required, hist, many, layout, key_get)
+        cb.compute = _fields_function(specs, index, m.missing)
+        blocks.append(cb)
     return Program(
         file=file,
         blocks=blocks,
@@ -350,4 +450,5 @@ def compile_mapping(
         decimal_comma=m.decimal_comma,
         missing=m.missing,
         skip_same=all(b.skip_same for b in m.blocks if b.kind == "consumes"),
+        event_log=m.event_log,
     )
