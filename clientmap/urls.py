@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("directory/", include("clientmap.directory.urls")),
     path("", include("clientmap.customers.urls")),
     path("imports/", include("clientmap.imports.urls")),
+    path("requests/", include("clientmap.engagements.urls")),
     path("value-chain/", include("clientmap.valuechain.urls")),
     path("voice/", include("clientmap.voice.urls")),
     path("experience/", include("clientmap.experience.urls")),

@@ -24,3 +24,9 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hashing a password the real way takes a second; tests log in many times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
+from clientmap.directory.models import Message, Organization, Person, Team, TeamMembership, Unit
 
 
 @admin.register(Organization)
@@ -49,3 +49,12 @@ class TeamMembershipAdmin(admin.ModelAdmin):
     search_fields = ["team__key", "team__name", "person__key", "person__name"]
     list_select_related = ["team", "person"]
     autocomplete_fields = ["team", "person"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["created", "person", "kind", "subject", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["subject", "person__key", "person__name"]
+    list_select_related = ["person"]
+    autocomplete_fields = ["person"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -99,6 +100,17 @@ class Person(models.Model):
     language = models.CharField(
         _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
     )
+    delivery = models.CharField(
+        _("how to be told"),
+        max_length=10,
+        choices=[
+            ("both", _("in the app and by e-mail")),
+            ("app", _("in the app only")),
+            ("mail", _("by e-mail only")),
+        ],
+        db_default="both",
+        help_text=_("Where notifications go: the inbox (the bell), e-mail, or both."),
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -154,3 +166,35 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ∈ {self.team}"
+
+
+class Message(models.Model):
+    """One notification in a person's inbox (the bell): an impact notice they received, a wish
+    merged or changed, an import finished, and later a survey answered. Every area posts through
+    :func:`clientmap.directory.inbox.tell`, which also honours ``Person.delivery``."""
+
+    class Kind(models.TextChoices):
+        IMPACT = "impact", _("service disruption")
+        WISH = "wish", _("wish")
+        IMPORT = "import", _("import")
+        SURVEY = "survey", _("survey")
+        OTHER = "other", _("other")
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="messages", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["person", "read_at"], name="message_unread")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -545,10 +545,13 @@ def recompute(as_of: date | None = None) -> Recompute:
 
 
 def ensure_current() -> Recompute | None:
-    """The latest recompute; one is run first when there is none and accounts exist."""
+    """The latest recompute; a new one is run first when there is none (and accounts exist) or
+    the latest is from an earlier day — debts age and windows move, so groups are kept current
+    without a scheduler, and the daily runs are the history."""
     run = Recompute.objects.order_by("-id").first()
-    if run is None and account_ids():
-        run = recompute()
+    today = timezone.localdate()
+    if (run is None and account_ids()) or (run is not None and run.as_of < today):
+        run = recompute(as_of=today)
     return run
 
 

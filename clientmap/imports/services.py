@@ -21,8 +21,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clientmap.core.db import retrying
+from clientmap.directory import inbox
+from clientmap.directory.models import Message, Person
 from clientmap.imports import mapping, workbook
 from clientmap.imports.engine import ImportFailed
 from clientmap.imports.errors import RowError
@@ -197,7 +200,30 @@ def run(job_id) -> ImportJob:
     job.finished_at = timezone.now()
     retrying(lambda: job.save(update_fields=["status", "report", "errors", "finished_at"]))
     _set_progress(job.pk, done=job.size, step=job.status)
+    retrying(lambda: announce(job))
     return job
+
+
+def announce(job: ImportJob, *, mail: bool = True) -> None:
+    """Tell the person who started the import that it finished (inbox and/or e-mail)."""
+    person = Person.objects.filter(user_id=job.created_by_id).first() if job.created_by_id else None
+    if person is None:
+        return
+    from django.urls import reverse
+    from django.utils.translation import override
+
+    with override(person.language or None):
+        if job.status == ImportJob.Status.DONE:
+            subject = _("Import finished: %(file)s") % {"file": job.filename}
+        else:
+            subject = _("Import failed: %(file)s") % {"file": job.filename}
+        inbox.tell(
+            person,
+            subject,
+            kind=Message.Kind.IMPORT,
+            url=reverse("imports:job", args=[job.pk]),
+            mail=mail,
+        )
 
 
 def _import(job: ImportJob) -> dict:

@@ -27,6 +27,7 @@ WISH_COLUMNS = [
     "status",
     "created",
     "visibility",
+    "merged_into",
 ]
 VOTE_COLUMNS = ["wish", "person", "created"]
 COMMENT_COLUMNS = ["wish", "person", "created", "text"]
@@ -122,6 +123,26 @@ def _write_wishes(engine, report: Report) -> None:
             Wish.objects.filter(pk=wish.pk).update(**values)
             updated += 1
     engine.raise_errors()
+    # merged_into: a wish of this file or one already stored (a duplicate folded into it).
+    merges = {r["key"]: r["merged_into"] for _, _, r, *_ in rows if r.get("merged_into")}
+    targets = _keys(Wish, set(merges.values()))
+    for file, line, r, *_ in rows:
+        into = r.get("merged_into")
+        if into and (into not in targets or into == r["key"]):
+            engine.error(file, line, "merged_into", into, "unknown wish key (or the wish itself)")
+    engine.raise_errors()
+    current = dict(
+        Wish.objects.filter(key__in=[r["key"] for _, _, r, *_ in rows]).values_list(
+            "key", "merged_into_id"
+        )
+    )
+    touched = set()
+    for _file, _line, r, *_ in rows:
+        want = targets.get(r.get("merged_into") or "", None)
+        if current.get(r["key"]) != want:
+            Wish.objects.filter(key=r["key"]).update(merged_into_id=want)
+            touched.add(r["key"])
+    updated += len(touched & set(existing))  # a new wish merged on arrival counts as created
     report.add("wishes", created, updated, len(rows) - created - updated)
 
 
@@ -142,13 +163,32 @@ def _write_votes(engine, report: Report) -> None:
             bad = True
         if not bad and not engine.errors:
             vote = Vote(wish_id=wishes[r["wish"]], person_id=people[r["person"]])
-            if when:
-                vote.created = when
+            vote.created = when
             new.append(vote)
     engine.raise_errors()
+    had = set(
+        Vote.objects.filter(wish_id__in=set(wishes.values())).values_list("wish_id", "person_id")
+    )
+    # ``created`` is auto_now_add (bulk_create overwrites it): set the file's times afterwards,
+    # on the votes this import added.
+    when = {
+        (v.wish_id, v.person_id): v.created
+        for v in new
+        if v.created and (v.wish_id, v.person_id) not in had
+    }
     before = Vote.objects.count()
     Vote.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
     created = Vote.objects.count() - before
+    if when:
+        fix = []
+        for vote in Vote.objects.filter(wish_id__in={w for w, _ in when}).only(
+            "id", "wish_id", "person_id", "created"
+        ):
+            t = when.get((vote.wish_id, vote.person_id))
+            if t and vote.created != t:
+                vote.created = t
+                fix.append(vote)
+        Vote.objects.bulk_update(fix, ["created"], batch_size=1000)
     from clientmap.voice.services import _recount
 
     _recount(list(set(wishes.values())))
@@ -201,7 +241,9 @@ def _export(name: str, header: list[str], rows) -> int:
 
 
 def _wish_rows():
-    for w in Wish.objects.select_related("author", "team", "service").order_by("key"):
+    for w in Wish.objects.select_related("author", "team", "service", "merged_into").order_by(
+        "key"
+    ):
         yield (
             w.key,
             w.author.key,
@@ -212,6 +254,7 @@ def _wish_rows():
             w.status,
             w.created.isoformat(),
             w.visibility,
+            w.merged_into.key if w.merged_into_id else "",
         )
 
 
@@ -238,11 +281,7 @@ SECTIONS = [
         _write_wishes,
         _export("wishes.csv", WISH_COLUMNS, _wish_rows),
         order=10,
-        notes="`author` a person key; `team`, `service` what it asks of; `status`: "
-        + ", ".join(Wish.Status.values)
-        + " (default new); `visibility`: "
-        + ", ".join(Wish.Visibility.values)
-        + " (default public); `created` an ISO 8601 date or date-time",
+        notes="the wish portal ([voice.md](voice.md)); `merged_into` is the key of the wish a duplicate was folded into",
     ),
     Section(
         "votes.csv",

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from clientmap.valuechain.models import ImpactNotice
+from clientmap.valuechain.models import Alert, ImpactNotice
 
 
 @admin.register(ImpactNotice)
@@ -19,3 +19,13 @@ class ImpactNoticeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["time", "key", "component", "service", "severity", "text"]
+    list_filter = ["severity"]
+    search_fields = ["key", "component", "text"]
+    list_select_related = ["service"]
+    date_hierarchy = "time"
+    autocomplete_fields = ["service"]

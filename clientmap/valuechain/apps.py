@@ -13,10 +13,17 @@ class ValuechainConfig(AppConfig):
         from clientmap.core import hooks
         from clientmap.customers.models import RecomputeState
         from clientmap.directory.models import Organization, Team, Unit
-        from clientmap.valuechain import rules, selectors
+        from clientmap.valuechain import overview, rules, selectors
 
         hooks.overview.register(
             "valuechain", hooks.OverviewFigures(selectors.overview_figures, order=20)
+        )
+        # "Where should we put our extra effort?" (fit adds key accounts as its own block, 65).
+        hooks.overview.register(
+            "effort",
+            hooks.OverviewFigures(
+                overview.effort, template="valuechain/_overview_effort.html", order=60
+            ),
         )
 
         # The cached graph is dropped whenever a row it is made of changes in this process.

@@ -251,6 +251,7 @@ def rank_alerts(alerts: list[Alert], *, graph: ValueGraph | None = None) -> dict
                 "paying_customers": int(len(paying)),
                 "paying_direct": int(len(direct)),
                 "paying": [g.keys[i] for i in paying[:20].tolist()],
+                "paying_names": [g.names[i] for i in paying[:20].tolist()],
                 "fit_group": min(groups) if groups else None,
                 "revenue": float(sum(revenue.get(o, 0) for o in org_ids)),
                 "direct_customers": int(len(np.unique(people))),

@@ -58,3 +58,33 @@ class ImpactNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_key} → {self.email} ({self.sent_at:%Y-%m-%d %H:%M})"
+
+
+class Alert(models.Model):
+    """An alert kept from a feed (the workbook's alerts.csv, or a feed uploaded and kept), so the
+    overview can tell which teams' paying customers the month's alerts reach. ``service`` is the
+    component resolved by key, then by name; an unknown component is kept with no service and
+    shown as unknown, never dropped."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    component = models.CharField(_("component"), max_length=300)
+    service = models.ForeignKey(
+        "catalog.Service",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("service"),
+    )
+    severity = models.CharField(_("severity"), max_length=50, blank=True)
+    time = models.DateTimeField(_("time"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-time", "key"]
+        indexes = [models.Index(fields=["time"], name="alert_time")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.component}"

@@ -20,6 +20,7 @@ from clientmap.core.decorators import internal_required, staff_required
 from clientmap.core.roles import is_staff
 from clientmap.directory.models import Team
 from clientmap.valuechain import feed, notices, selectors, svg
+from clientmap.valuechain import overview as vc_overview
 from clientmap.valuechain.models import ImpactNotice
 from clientmap.valuechain.rules import SERVICE, TEAM, load_graph
 
@@ -348,11 +349,24 @@ def alerts(request: HttpRequest) -> HttpResponse:
                     result = feed.rank_alerts(parsed)
                     result["total"] = len(result["ranked"])
                     result["shown"] = result["ranked"][:MAX_RANKED_SHOWN]
+    kept_team = None
+    if request.method != "POST":
+        # No feed given: rank this month's kept alerts (alerts.csv of the workbook), optionally
+        # only those that affect one team (the overview links here).
+        team_key = request.GET.get("team", "")
+        kept = vc_overview.kept_alerts(team_key)
+        kept_team = Team.objects.filter(key=team_key).first() if team_key else None
+        if kept:
+            result = feed.rank_alerts(kept)
+            result["total"] = len(result["ranked"])
+            result["shown"] = result["ranked"][:MAX_RANKED_SHOWN]
+            result["kept"] = True
     return render(
         request,
         "valuechain/alerts.html",
         {
             "section": "alerts",
+            "kept_team": kept_team,
             "result": result,
             "error": error,
             "text": text,

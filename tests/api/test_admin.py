@@ -7,7 +7,7 @@ from django.apps import apps
 from django.contrib import admin
 
 from clientmap.customers.models import CustomerRelation
-from clientmap.imports import demo
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

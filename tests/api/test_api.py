@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from clientmap.engagements.models import Request
-from clientmap.imports import demo
 from tests import factories as f
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,7 +116,7 @@ def test_authentication_and_roles(client, world) -> None:
 def test_session_writes_need_csrf(world) -> None:
     from django.test import Client
 
-    from clientmap.imports.demo import PASSWORD
+    from tests.story import PASSWORD
 
     c = Client(enforce_csrf_checks=True)
     assert c.login(username="admin", password=PASSWORD)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from clientmap.engagements.models import Request
-from clientmap.imports import demo
 from tests import factories as f
+from tests import story as demo
 from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clientmap.imports import demo
 from clientmap.valuechain import rules
+from tests import story as demo
 from tests.browser.helpers import login, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from clientmap.imports import demo
 from clientmap.voice import services
 from clientmap.voice.models import Attestation, Wish
+from tests import story as demo
 from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

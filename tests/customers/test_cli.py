@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clientmap.cli import main
-from clientmap.imports import demo
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

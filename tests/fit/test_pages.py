@@ -49,7 +49,8 @@ def test_matrix_page_chart_table_and_queries(placed, staff_client, django_assert
 @pytest.mark.django_db
 def test_matrix_in_four_languages(placed, staff_client):
     for lang, word in (("es", "Esfuerzo extra"), ("pt", "Esforço extra"), ("ru", "Сверхусилия")):
-        r = staff_client.get(f"/{lang}/fit/")
+        staff_client.cookies["django_language"] = lang
+        r = staff_client.get(f"/{lang}/fit/", follow=True)
         assert word in r.content.decode(), lang
 
 

@@ -155,3 +155,11 @@ def test_diagnosis_sell_vs_deliver():
     assert rules.diagnose(fine, 3, cfg) == rules.HOW_WE_SELL
     assert rules.diagnose({}, 4, cfg) == rules.UNKNOWN
     assert rules.diagnose(missed, 1, cfg) == ""
+
+
+@pytest.mark.django_db
+def test_read_on_a_new_day_recomputes_once(five):
+    old = rules.recompute(as_of=AS_OF - timedelta(days=1))
+    run = rules.ensure_current()
+    assert run.pk != old.pk and run.as_of == timezone.localdate()
+    assert rules.ensure_current().pk == run.pk  # once a day

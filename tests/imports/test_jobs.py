@@ -16,9 +16,9 @@ from django.test import override_settings
 from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.engagements.models import Request
-from clientmap.imports import demo
 from clientmap.imports.models import ImportJob
 from tests import factories as f
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,8 @@ from clientmap.catalog.models import Consumption, Service
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
 from clientmap.engagements.models import Involvement, Request
-from clientmap.imports import demo, workbook
+from clientmap.imports import workbook
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

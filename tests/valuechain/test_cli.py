@@ -7,8 +7,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from clientmap.imports import demo
 from clientmap.valuechain import rules
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Person, Team
-from clientmap.imports import demo
 from clientmap.valuechain import rules, svg, views
 from clientmap.valuechain.models import ImpactNotice
 from tests import factories as f
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from clientmap.imports import demo
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

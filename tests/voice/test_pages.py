@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from clientmap.imports import demo
 from clientmap.voice import services
 from clientmap.voice.models import Attestation, Vote, Wish
 from tests import factories as f
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

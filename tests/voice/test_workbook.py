@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from clientmap.imports import demo, workbook
+from clientmap.imports import workbook
 from clientmap.voice.models import Comment, Vote, Wish
+from tests import story as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,5 @@
-"""Demo data taken from the seeds' own stories, loaded through the workbook importer.
+"""A small world for tests: the seeds' stories alone (the demo before it grew), loaded through
+the workbook importer. Tests that count things use this, never the demo.
 
 *Aurora Expense Systems* sells an expense-reporting application (seed 001, Glen). Its buyer is
 the applications director of the National Space Agency's Flight Centre: she approves the payment
