@@ -627,12 +627,8 @@ def test_progress_bar_ends_full_and_before_the_summary(tmp_path, monkeypatch) ->
     folder = tmp_path / "book"
     folder.mkdir()
     demo.write_workbook(folder)
-    # a file of another area (voice): its bytes count towards the bar like the core files'
-    (folder / "wishes.csv").write_text(
-        "key,author,title,text,team,service,status,created,visibility\n"
-        + "".join(f"w{i},aur-cio,Wish {i},{'x' * 200},,,,,\n" for i in range(200)),
-        encoding="utf-8",
-    )
+    # the files of other areas (wishes, votes, invoices…) count towards the bar like the core's
+    assert (folder / "wishes.csv").exists()
     call_command("import", str(folder), stdout=Out())
     closed = [e for e in events if e[0] == "bar closed"]
     assert closed and closed[0][1] == closed[0][2]
