@@ -213,6 +213,15 @@ CLIENTMAP = {
     # "thread": uploads are imported by a thread of the web process (one process, SQLite);
     # "worker": by ``clientmap worker`` processes (several web workers, PostgreSQL).
     "IMPORT_RUNNER": os.environ.get("CLIENTMAP_IMPORT_RUNNER", "thread"),
+    # X1 surveys: a link expires after this many days; nobody is surveyed twice inside the
+    # quiet period; one reminder goes after this many days unless answered; the never-asked
+    # list counts anyone not asked in this many months.
+    "SURVEY_EXPIRY_DAYS": int(os.environ.get("CLIENTMAP_SURVEY_EXPIRY_DAYS", "30")),
+    "SURVEY_QUIET_DAYS": int(os.environ.get("CLIENTMAP_SURVEY_QUIET_DAYS", "30")),
+    "SURVEY_REMIND_AFTER_DAYS": int(os.environ.get("CLIENTMAP_SURVEY_REMIND_AFTER_DAYS", "7")),
+    "NEVER_ASKED_MONTHS": int(os.environ.get("CLIENTMAP_NEVER_ASKED_MONTHS", "12")),
+    # Absolute base of the links in survey mails (e.g. https://clientmap.example.org).
+    "BASE_URL": os.environ.get("CLIENTMAP_BASE_URL", "http://localhost:8000"),
 }
 
 LOGGING = {

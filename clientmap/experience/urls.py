@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clientmap.experience import views
 
 app_name = "experience"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.satisfaction, name="satisfaction"),
+    path("teams/<str:key>/", views.team_experience, name="team"),
+    path("people/<str:key>/journey/", views.journey, name="journey"),
+    path("never-asked/", views.never_asked, name="never_asked"),
+    path("never-asked/survey/", views.survey_people, name="survey_people"),
+    path("surveys/", views.surveys, name="surveys"),
+    path("surveys/links.csv", views.survey_links, name="survey_links"),
+    path("touchpoints/new/", views.record, name="record"),
+    path("s/<str:token>/", views.survey, name="survey"),
+]

@@ -205,8 +205,6 @@ def score_parts(f: Facts, cfg: dict[str, float]) -> dict[str, dict]:
             "s": clamp(f.reputation / cfg["reputation_target"]),
             "n": f.referrals,
         }
-    for p in parts.values():
-        p["s"] = round(p["s"], 4)
     return parts
 
 
@@ -264,8 +262,8 @@ def _days(a: str, b: str) -> str:
 
 def _month(col: str) -> str:
     if connection.vendor == "postgresql":
-        return f"to_char({col}, 'YYYY-MM')"
-    return f"strftime('%%Y-%%m', {col})"
+        return f"date_trunc('month', {col})"
+    return f"substr({col}, 1, 7)"  # SQLite keeps dates as ISO text: YYYY-MM
 
 
 _TOKEN = re.compile(r"\{(\w+)\}")
@@ -313,9 +311,14 @@ def _invoice_facts(facts: dict[int, Facts], as_of: date, start: date, cstart: da
                 THEN {_month("due")} END),
           COUNT(DISTINCT CASE WHEN due >= {{cstart}} AND due <= {{asof}} THEN {_month("due")} END)
         FROM {Invoice._meta.db_table}
+        WHERE due >= {{lo}} OR issued >= {{lo}} OR paid IS NULL OR paid >= {{lo}}
         GROUP BY organization_id
     """
-    sql, params = _bind(sql, {"asof": as_of, "start": start, "cstart": cstart})
+    # Invoices wholly before the window and the chronic months (issued, due and paid) count for
+    # nothing: the WHERE skips them before the CASEs.
+    sql, params = _bind(
+        sql, {"asof": as_of, "start": start, "cstart": cstart, "lo": min(start, cstart)}
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for org_id, revenue, invoiced, overdue, n_due, late_days, late_m, due_m in cursor:

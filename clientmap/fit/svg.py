@@ -38,7 +38,6 @@ COLOURS = {
 class Point:
     key: str
     name: str
-    url: str
     x: float  # wants us 0..1
     y: float  # we want 0..1
     group: int | None
@@ -67,11 +66,15 @@ def matrix(
     threshold_x: float,
     threshold_y: float,
     quadrants: dict[int, tuple[str, str, str]],
+    url_for,
     highlight: int | None = None,
 ) -> SafeString:
-    """``quadrants``: group → (name, policy, link to the group's list)."""
+    """``quadrants``: group → (name, policy, link to the group's list); ``url_for(key)`` links
+    a drawn point to its account (called only for the points drawn)."""
+    # role="group", not "img": the quadrants are links, and an image's content is presentational
+    # (axe-core nested-interactive, WCAG 4.1.2).
     out = [
-        f'<svg class="fit-matrix" viewBox="0 0 {W} {H}" role="img" '
+        f'<svg class="fit-matrix" viewBox="0 0 {W} {H}" role="group" '
         f'aria-labelledby="fit-matrix-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="fit-matrix-title">{_t(_("Mutual fit: the customer wants us (across) and we want the customer (up)"))}</title>',
     ]
@@ -156,7 +159,7 @@ def matrix(
         faded = highlight is not None and p.group != highlight
         tip = f"{p.name} · {p.x:.2f} / {p.y:.2f} · {p.revenue:,.0f}"
         out.append(
-            f'<a href="{_t(p.url)}" class="point"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius(p):.1f}" '
+            f'<a href="{_t(url_for(p.key))}" class="point"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius(p):.1f}" '
             f'fill="{COLOURS.get(p.group, "#777")}" fill-opacity="{0.25 if faded else 0.7}" stroke="#fff">'
             f"<title>{_t(tip)}</title></circle>"
             + (

@@ -51,7 +51,6 @@ def matrix(request: HttpRequest) -> HttpResponse:
         svg.Point(
             r["key"],
             r["name"],
-            selectors.account_url(r["key"]),
             r["wants_us"],
             r["we_want"],
             r["group"],
@@ -69,6 +68,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
         threshold_x=cfg["wants_us_threshold"],
         threshold_y=cfg["we_want_threshold"],
         quadrants=quadrants,
+        url_for=selectors.account_url_maker(),
         highlight=group,
     )
     listed = rows

@@ -9,8 +9,10 @@ class ImportsConfig(AppConfig):
     def ready(self) -> None:
         # The imports layer writes every domain: each area's workbook files live in a module of
         # this package and are registered here (never by the domain app, which sits lower).
-        from clientmap.imports import accounts, valuechain_files, voice_files
-        from clientmap.imports.workbook import register_section
+        from clientmap.imports import accounts, touchpoints, valuechain_files, voice_files
+        from clientmap.imports.workbook import register_after_write, register_section
 
         for section in [*voice_files.SECTIONS, *valuechain_files.SECTIONS, *accounts.SECTIONS]:
             register_section(section)
+        register_section(touchpoints.SECTION)
+        register_after_write(touchpoints.after_import)

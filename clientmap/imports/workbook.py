@@ -255,6 +255,16 @@ def register_section(section: Section) -> None:
         _SECTIONS.sort(key=lambda s: s.order)
 
 
+_AFTER_WRITE: list[Callable[[Report], None]] = []
+
+
+def register_after_write(fn: Callable[[Report], None]) -> None:
+    """``fn(report)`` runs inside the import's transaction after every import that changed
+    something, once the customer relations are rebuilt (e.g. derived touchpoints)."""
+    if fn not in _AFTER_WRITE:
+        _AFTER_WRITE.append(fn)
+
+
 # --- the core files ------------------------------------------------------------------------
 
 # filename: (columns in the exporter's order, required columns) — from the one schema.
@@ -512,6 +522,8 @@ def import_workbook(
             report.warnings += home_warnings()
             if report.changed and not check:
                 report.relations = rules.recompute()
+                for fn in _AFTER_WRITE:
+                    fn(report)
             report.cycles = checks.cycles_if_graph_changed(report.counts)
             if check:
                 raise Rollback

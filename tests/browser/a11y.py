@@ -43,6 +43,8 @@ SKIP: dict[str, str] = {
     "fit:recompute": "POST only: the staff 'recompute' button's target",
     "fit:override": "POST only: the staff override form's target",
     "fit:clear_override": "POST only: the staff 'end the override' button's target",
+    "experience:survey_people": "POST only: the never-asked list's 'survey them' button",
+    "experience:survey_links": "a CSV download of the open survey links, not a page",
 }
 # Exceptions to a namespace in SKIP.
 KEEP = {"api:openapi-view", "admin:index"}

@@ -48,6 +48,10 @@ def _world() -> dict:
         user=admin, filename="people.zip", stream=io.BytesIO(b"not a zip"), format="workbook"
     )
     import_services.run(job.pk)
+    from clientmap.experience import tokens
+    from clientmap.experience.models import Survey
+
+    survey = Survey.objects.filter(answered_at__isnull=True).order_by("pk").first()
     return {
         # Pages chosen for being full: a team with customers of every kind, a person who is one.
         "customers:team": {"key": "t-sales"},
@@ -59,6 +63,9 @@ def _world() -> dict:
         "voice:wish": {"key": wish.key},
         "voice:attest": {"token": token},
         "imports:job": {"pk": job.pk},
+        "experience:survey": {"token": tokens.make(survey.pk)},
+        "experience:team": {"key": "t-support"},
+        "experience:journey": {"key": "nsa-user-2"},
     }
 
 
@@ -99,6 +106,9 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
     started = time.perf_counter()
     samples = _world()
     plan = a11y.plan(_users(), samples)
+    only = os.environ.get("CLIENTMAP_A11Y_ONLY")  # e.g. "/fit/": check the paths holding it only
+    if only:
+        plan.states = [s for s in plan.states if only in s.path]
     assert plan.states, "no page to check"
     axe_source = a11y.AXE.read_text(encoding="utf-8")
     failing: list[a11y.Finding] = []
@@ -110,6 +120,7 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
     for state in plan.states:
         by_role[state.role].append(state)
     checked = 0
+    timing: list[tuple[float, str]] = []
     for role, states in by_role.items():
         # One context (so one login) per role; axe is added to every document before its own
         # scripts run, which a Content-Security-Policy does not block.
@@ -121,6 +132,7 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
         if username:
             login(page, live_server.url, username)
         for state in states:
+            t0 = time.perf_counter()
             page.goto(live_server.url + state.path)
             page.wait_for_load_state("load")
             lang = page.evaluate("document.documentElement.lang")
@@ -135,6 +147,7 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
                 else:
                     advisory.append(finding)
             checked += 1
+            timing.append((time.perf_counter() - t0, state.where))
         context.close()
     seconds = time.perf_counter() - started
     pages = len({s.name for s in plan.states})
@@ -145,6 +158,8 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
             f"in {seconds:.0f} s; {len(failing)} serious/critical, {len(advisory)} "
             "moderate/minor findings."
         )
+        slow = ", ".join(f"{where} {t:.1f} s" for t, where in sorted(timing, reverse=True)[:3])
+        print(f"  slowest: {slow}")
         for name, reason in sorted(plan.skipped.items()):
             if not name.startswith(("api:", "admin:")):
                 print(f"  not checked: {name} ({reason})")
@@ -158,3 +173,43 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, live_server, capsys
             )
     problems = [f.line() for f in failing] + [f"wrong or missing lang: {w}" for w in wrong_lang]
     assert not problems, "Accessibility violations (WCAG 2.1 AA):\n" + "\n".join(problems)
+
+
+OVERFLOW = """() => { const d = document.documentElement; const wide = [];
+  if (d.scrollWidth > d.clientWidth) {
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > d.clientWidth + 1 && el.checkVisibility() &&
+          !(el.parentElement && el.parentElement.getBoundingClientRect().right > d.clientWidth + 1))
+        wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ?
+                  '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(r.right));
+    }
+  }
+  return [d.scrollWidth, d.clientWidth, wide.slice(0, 5)]; }"""
+
+
+@pytest.mark.browser
+def test_every_page_reflows_at_320_px(browser, live_server) -> None:
+    """WCAG 1.4.10: at 320 CSS px wide no page scrolls sideways (a wide table or picture may
+    scroll inside its own box). Staff and the portal user, in English and in Russian."""
+    _only_on_sqlite()
+    samples = _world()
+    users = _users()
+    plan = a11y.plan({r: users[r] for r in ("staff", "portal")}, samples)
+    only = os.environ.get("CLIENTMAP_A11Y_ONLY")
+    if only:
+        plan.states = [s for s in plan.states if only in s.path]
+    wide = []
+    for role in ("staff", "portal"):
+        context = browser.new_context(viewport={"width": 320, "height": 640})
+        page = context.new_page()
+        login(page, live_server.url, a11y.ROLES[role])
+        for state in plan.states:
+            if state.role != role or state.language not in ("en", "ru"):
+                continue
+            page.goto(live_server.url + state.path)
+            scroll, client, culprits = page.evaluate(OVERFLOW)
+            if scroll > client:
+                wide.append(f"{state.where}: {scroll} px wide in {client} px ({culprits})")
+        context.close()
+    assert not wide, "Pages that scroll sideways at 320 px:\n" + "\n".join(wide)

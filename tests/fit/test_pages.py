@@ -283,3 +283,11 @@ def test_moves_and_history_pages_queries(placed, staff_client, django_assert_num
     ):  # session, user, runs, counts per group, moves between the two
         html = staff_client.get(reverse("fit:history")).content.decode()
     assert '<td class="num">1</td>' in html
+
+
+def test_fast_account_urls_match_reverse():
+    from clientmap.fit import selectors
+
+    make = selectors.account_url_maker()
+    for key in ["plain", "a/b %2F", "Завод №1", "q'\"<>&?#", "=SUM(A1)", "sp ace"]:
+        assert make(key) == reverse("fit:account", args=[key]), key

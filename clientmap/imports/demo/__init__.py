@@ -28,7 +28,7 @@ from django.utils.translation import override
 
 from clientmap.directory import inbox
 from clientmap.directory.models import Message, Person
-from clientmap.imports import workbook
+from clientmap.imports import demo_experience, workbook
 from clientmap.imports.models import ImportJob
 
 FOLDER = Path(__file__).resolve().parent
@@ -88,6 +88,7 @@ def load(today: date | None = None) -> tuple[workbook.Report, list[str]]:
         started = timezone.now()
         with transaction.atomic():
             report = workbook.import_workbook(tmp)
+            demo_experience.load_surveys()
             users = _users()
             _history(report, started)
             _inbox()

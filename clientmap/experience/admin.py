@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from clientmap.experience.models import Survey, Touchpoint
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin):
+    list_display = ["day", "kind", "person", "team", "score", "derived", "key"]
+    list_filter = ["kind", "derived"]
+    search_fields = ["key", "person__key", "person__name", "comment"]
+    list_select_related = ["person", "team"]
+    autocomplete_fields = ["person", "team", "service", "request"]
+    raw_id_fields = ["notice"]
+    readonly_fields = ["derived", "recorded_by"]
+    show_full_result_count = False
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["sent_at", "person", "team", "request", "reason", "answered_at", "reminded_at"]
+    list_filter = ["reason"]
+    search_fields = ["person__key", "person__name", "request__key"]
+    list_select_related = ["person", "team", "request"]
+    raw_id_fields = ["person", "team", "service", "request", "answer", "sent_by"]
+    readonly_fields = ["answered_at", "answer"]
+    show_full_result_count = False

@@ -1,0 +1,255 @@
+"""Experience and satisfaction (X1): every touchpoint of a customer's journey, and the surveys
+that ask for a score without a login.
+
+``Touchpoint`` holds both kinds of interaction:
+
+* *recorded* ones (``derived`` false): typed in by staff, imported from ``touchpoints.csv`` or
+  posted to the API — meetings, calls, mails, notices, survey answers from another tool, and
+  answers to our own surveys. They have a ``key`` (unique) so an import is idempotent;
+* *derived* ones (``derived`` true): rebuilt set-based by ``experience.rules.derive`` from the
+  requests (opened, accepted, fulfilled, declined) and from the value chain's impact notices.
+  They have no key; their identity is (request, kind) or the notice.
+
+``Survey`` is one request for feedback sent to one person (after a fulfilled request, to its
+deciders and specifiers, or in bulk to a segment). Its answer is a ``Touchpoint`` of kind
+``survey`` with a score 1–5.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clientmap.catalog.models import Service
+from clientmap.directory.models import Person, Team
+from clientmap.engagements.models import Request
+
+
+class Touchpoint(models.Model):
+    class Kind(models.TextChoices):
+        SURVEY = "survey", _("survey answer")
+        MEETING = "meeting", _("meeting")
+        CALL = "call", _("call")
+        MAIL = "mail", _("mail")
+        NOTICE = "notice", _("notice")
+        OPENED = "opened", _("request opened")
+        ACCEPTED = "accepted", _("request accepted")
+        FIRST_ANSWER = "first_answer", _("first answer")
+        FULFILLED = "fulfilled", _("request fulfilled")
+        DECLINED = "declined", _("request declined")
+        DUE = "due", _("target date of an open request")
+
+    # Kinds the rebuild writes from requests and impact notices.
+    DERIVED_FROM_REQUESTS = (Kind.OPENED, Kind.ACCEPTED, Kind.FULFILLED, Kind.DECLINED, Kind.DUE)
+    # Kinds a person may record by hand, import or post (the derived ones are rebuilt).
+    RECORDABLE = (
+        Kind.SURVEY,
+        Kind.MEETING,
+        Kind.CALL,
+        Kind.MAIL,
+        Kind.NOTICE,
+        Kind.FIRST_ANSWER,
+        Kind.OPENED,
+        Kind.ACCEPTED,
+        Kind.FULFILLED,
+        Kind.DECLINED,
+    )
+
+    key = models.CharField(_("key"), max_length=200, null=True, blank=True)
+    derived = models.BooleanField(_("derived"), default=False)
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="touchpoints",
+        verbose_name=_("person"),
+        db_index=False,  # the (person, day) index covers it
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="touchpoints",
+        verbose_name=_("team"),
+        db_index=False,  # the (team, kind, day) index covers it
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="touchpoints",
+        verbose_name=_("service"),
+        db_index=False,  # partial index below
+    )
+    request = models.ForeignKey(
+        Request,
+        on_delete=models.SET_NULL,  # a recorded answer outlives its request
+        null=True,
+        blank=True,
+        related_name="touchpoints",
+        verbose_name=_("request"),
+        db_index=False,  # the (request, kind) index covers it
+    )
+    notice = models.ForeignKey(
+        "valuechain.ImpactNotice",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="touchpoints",
+        verbose_name=_("impact notice"),
+        db_index=False,  # partial index below
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    day = models.DateField(_("day"))
+    at = models.DateTimeField(_("at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    delay = models.IntegerField(
+        _("days late"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Derived ``fulfilled`` touchpoints of a request with a target date: days after the "
+            "target (0 when kept)."
+        ),
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        ordering = ["-day", "-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(key__isnull=False), name="unique_touchpoint_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+                name="touchpoint_score_1_to_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "kind", "day"], name="touchpoint_person_kind_day"),
+            models.Index(fields=["team", "kind", "day"], name="touchpoint_team_kind_day"),
+            models.Index(fields=["kind", "day"], name="touchpoint_kind_day"),
+            models.Index(fields=["request", "kind"], name="touchpoint_request_kind"),
+            models.Index(
+                fields=["notice"], condition=Q(notice__isnull=False), name="touchpoint_notice"
+            ),
+            models.Index(
+                fields=["service"], condition=Q(service__isnull=False), name="touchpoint_service"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_kind_display()} {self.person_id}"
+
+
+class Survey(models.Model):
+    """One request for feedback, to one person, by a signed link that needs no login."""
+
+    class Reason(models.TextChoices):
+        FULFILLED = "fulfilled", _("request fulfilled (requester)")
+        DECIDER = "decider", _("decided on the request")
+        SPECIFIER = "specifier", _("specified the request")
+        SEGMENT = "segment", _("segment survey")
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="surveys",
+        verbose_name=_("person"),
+        db_index=False,  # the (person, sent_at) index covers it
+    )
+    request = models.ForeignKey(
+        Request,
+        on_delete=models.SET_NULL,  # the response rate keeps its history
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("request"),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("team"),
+        db_index=False,  # the (team, sent_at) index covers it
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("service"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer = models.OneToOneField(
+        Touchpoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey",
+        verbose_name=_("answer"),
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "person"],
+                condition=Q(request__isnull=False),
+                name="one_survey_per_request_and_person",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["person", "sent_at"], name="survey_person_sent"),
+            models.Index(fields=["team", "sent_at"], name="survey_team_sent"),
+            models.Index(fields=["sent_at"], name="survey_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.sent_at:%Y-%m-%d}"
+
+
+class DeriveState(models.Model):
+    """One row: when the derived touchpoints were last rebuilt, and how long it took."""
+
+    computed_at = models.DateTimeField(_("computed at"))
+    seconds = models.FloatField(_("seconds"))
+    touchpoints = models.PositiveIntegerField(_("derived touchpoints"))
+
+    class Meta:
+        verbose_name = _("derive state")
+        verbose_name_plural = _("derive states")
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M} ({self.touchpoints})"

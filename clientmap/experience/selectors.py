@@ -1,0 +1,671 @@
+"""X1 figures, set-based: CSAT, mean score, response rate and promises kept, grouped by team,
+service, organization or customer kind, over a window and by month.
+
+Every figure is one grouped query (answers, surveys sent, promises); the median delay comes from
+a histogram of delays grouped in SQL (delays are whole days, so the histogram is small). See
+``rules`` for what each figure means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from clientmap.directory.models import Organization
+from clientmap.experience import rules
+from clientmap.experience.models import Touchpoint
+
+BY = ("team", "service", "organization", "kind", "all")
+
+
+# --- the contract the fit area codes against ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgExperience:
+    answers: int  # survey answers (touchpoints of kind survey with a score) in the window
+    csat: float | None  # share of answers scoring 4-5, 0..1; None when answers == 0
+    mean_score: float | None  # 1..5
+    csat_trend: float | None  # CSAT of the last 90 days minus CSAT of the 90 days before
+    promises_due: int  # requests with a target date fulfilled (or overdue) in the window
+    promises_kept: float | None  # share delivered by the target date, 0..1
+    median_delay_days: float | None  # median days late over the late ones (None if none)
+
+
+def organization_experience(
+    *,
+    org_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
+    window_days: int = 365,
+) -> dict[int, OrgExperience]:
+    """Per organization (of the answering/requesting person), set-based (two aggregate
+    queries). Organizations with no answer and no promise due are absent."""
+    ids = None if org_ids is None else sorted({int(i) for i in org_ids})
+    if ids is not None and not ids:
+        return {}
+    as_of = as_of or timezone.localdate()
+    answers = _answers("organization", as_of=as_of, window_days=window_days, org_ids=ids)
+    promises = _promises("organization", as_of=as_of, window_days=window_days, org_ids=ids)
+    out = {}
+    for org in set(answers) | set(promises):
+        a = answers.get(org, _EMPTY_ANSWERS)
+        p = promises.get(org, _EMPTY_PROMISES)
+        out[org] = OrgExperience(
+            answers=a.answers,
+            csat=a.csat,
+            mean_score=a.mean_score,
+            csat_trend=a.csat_trend,
+            promises_due=p.due,
+            promises_kept=p.kept_share,
+            median_delay_days=p.median_delay_days,
+        )
+    return out
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Answers:
+    answers: int = 0
+    good: int = 0
+    score_sum: int = 0
+    recent: int = 0
+    recent_good: int = 0
+    before: int = 0
+    before_good: int = 0
+
+    @property
+    def csat(self) -> float | None:
+        return _share(self.good, self.answers)
+
+    @property
+    def mean_score(self) -> float | None:
+        return self.score_sum / self.answers if self.answers else None
+
+    @property
+    def csat_trend(self) -> float | None:
+        if not self.recent or not self.before:
+            return None
+        return self.recent_good / self.recent - self.before_good / self.before
+
+
+@dataclass(frozen=True)
+class Promises:
+    due: int = 0
+    kept: int = 0
+    overdue: int = 0  # still open past the target date
+    delays: dict[int, int] = field(default_factory=dict)  # days late → requests
+
+    @property
+    def kept_share(self) -> float | None:
+        return _share(self.kept, self.due)
+
+    @property
+    def late(self) -> int:
+        return self.due - self.kept
+
+    @property
+    def median_delay_days(self) -> float | None:
+        return rules.median(self.delays)
+
+
+@dataclass(frozen=True)
+class Responses:
+    sent: int = 0
+    answered: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return _share(self.answered, self.sent)
+
+
+_EMPTY_ANSWERS = Answers()
+_EMPTY_PROMISES = Promises()
+
+
+def _home_id() -> int | None:
+    return Organization.objects.filter(is_home=True).values_list("id", flat=True).first()
+
+
+def _dimension(by: str, alias: str, person_col: str, home: int | None) -> tuple[str, str]:
+    """(extra join, group expression) for grouping rows of ``alias`` by ``by``."""
+    if by == "team":
+        return "", f"{alias}.team_id"
+    if by == "service":
+        return "", f"{alias}.service_id"
+    if by == "organization":
+        return "", "p.organization_id"
+    if by == "kind":
+        return rules.kind_sql(f"{alias}.team_id", person_col, home)
+    if by == "all":
+        return "", "CAST(0 AS integer)"  # not a bare 0: GROUP BY 0 would be a position
+    raise ValueError(f"by must be one of {', '.join(BY)}")
+
+
+def _filters(
+    alias: str,
+    params: dict,
+    *,
+    team_ids: list[int] | None,
+    org_ids: list[int] | None,
+    service_ids: list[int] | None = None,
+) -> str:
+    parts = []
+    for name, column, ids in (
+        ("team", f"{alias}.team_id", team_ids),
+        ("org", "p.organization_id", org_ids),
+        ("service", f"{alias}.service_id", service_ids),
+    ):
+        if ids is None:
+            continue
+        if not ids:
+            parts.append("1 = 0")
+            continue
+        names = []
+        for i, v in enumerate(ids):
+            params[f"{name}{i}"] = int(v)
+            names.append(f"%({name}{i})s")
+        parts.append(f"{column} IN ({', '.join(names)})")
+    return "".join(f" AND {p}" for p in parts)
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _answers(
+    by: str,
+    *,
+    as_of: date,
+    window_days: int,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+    home: int | None = None,
+) -> dict:
+    """Answers in (as_of − window, as_of] grouped by ``by`` (and month with ``monthly``)."""
+    if by == "kind" and home is None:
+        home = _home_id()
+    join, group = _dimension(by, "t", "t.person_id", home)
+    recent = as_of - timedelta(days=rules.RECENT_DAYS)
+    before = as_of - timedelta(days=2 * rules.RECENT_DAYS)
+    lo = as_of - timedelta(days=window_days)
+    params: dict = {
+        "kind": Touchpoint.Kind.SURVEY.value,
+        "as_of": as_of,
+        "lo": lo,
+        "recent": recent,
+        "before": before,
+        "from": min(lo, before),
+    }
+    month = f", {rules.month_of('t.day')}" if monthly else ""
+    sql = f"""
+        SELECT {group} AS g{month},
+          SUM(CASE WHEN t.day > %(lo)s THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(lo)s AND t.score >= 4 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(lo)s THEN t.score ELSE 0 END),
+          SUM(CASE WHEN t.day > %(recent)s THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(recent)s AND t.score >= 4 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(before)s AND t.day <= %(recent)s THEN 1 ELSE 0 END),
+          SUM(CASE WHEN t.day > %(before)s AND t.day <= %(recent)s AND t.score >= 4
+                   THEN 1 ELSE 0 END)
+        FROM experience_touchpoint t
+        {_person_join(by, org_ids)}
+        {join}
+        WHERE t.kind = %(kind)s AND t.score IS NOT NULL
+          AND t.day <= %(as_of)s AND t.day > %(from)s
+          {_filters("t", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
+        GROUP BY {group}{month}
+    """
+    out = {}
+    width = 2 if monthly else 1
+    for row in _rows(sql, params):
+        key = tuple(row[:width]) if monthly else row[0]
+        counts = [int(x or 0) for x in row[width:]]
+        if monthly and not counts[0]:
+            continue
+        out[key] = Answers(*counts)
+    return out
+
+
+def _promises(
+    by: str,
+    *,
+    as_of: date,
+    window_days: int,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+    home: int | None = None,
+) -> dict:
+    """Promises due in (as_of − window, as_of] grouped by ``by``: one query over the derived
+    touchpoints (``fulfilled`` with its delay, ``due`` for an open request's target date),
+    grouped by the delay in days and folded here into counts and a delay histogram per group."""
+    if by == "kind" and home is None:
+        home = _home_id()
+    join, group = _dimension(by, "t", "t.person_id", home)
+    params: dict = {
+        "as_of": as_of,
+        "lo": as_of - timedelta(days=window_days),
+        "fulfilled": Touchpoint.Kind.FULFILLED.value,
+        "due": Touchpoint.Kind.DUE.value,
+    }
+    overdue = rules.days_between("%(as_of)s", "t.day")
+    delay = f"CASE WHEN t.kind = %(fulfilled)s THEN t.delay ELSE {overdue} END"
+    still_open = "CASE WHEN t.kind = %(due)s THEN 1 ELSE 0 END"
+    month = f", {rules.month_of('t.day')}" if monthly else ""
+    person = _person_join(by, org_ids)
+    sql = f"""
+        SELECT {group} AS g{month}, {delay} AS delay, {still_open}, COUNT(*)
+        FROM experience_touchpoint t
+        {person}
+        {join}
+        WHERE t.kind IN (%(fulfilled)s, %(due)s) AND t.day > %(lo)s AND t.day <= %(as_of)s
+          AND ((t.kind = %(fulfilled)s AND t.delay IS NOT NULL)
+               OR (t.kind = %(due)s AND t.day < %(as_of)s))
+          {_filters("t", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
+        GROUP BY {group}{month}, {delay}, {still_open}
+    """
+    acc: dict = {}
+    width = 2 if monthly else 1
+    for row in _rows(sql, params):
+        key = tuple(row[:width]) if monthly else row[0]
+        d, is_open, n = int(row[width]), int(row[width + 1]), int(row[width + 2])
+        a = acc.setdefault(key, {"due": 0, "kept": 0, "overdue": 0, "delays": {}})
+        a["due"] += n
+        if d <= 0:
+            a["kept"] += n
+        else:
+            a["delays"][d] = a["delays"].get(d, 0) + n
+        if is_open:
+            a["overdue"] += n
+    return {k: Promises(**v) for k, v in acc.items()}
+
+
+def _person_join(by: str, org_ids) -> str:
+    """The person join, only when the grouping or a filter needs the person's organization."""
+    if by in ("organization", "kind") or org_ids is not None:
+        return "JOIN directory_person p ON p.id = t.person_id"
+    return ""
+
+
+def _responses(
+    by: str,
+    *,
+    as_of: date,
+    window_days: int,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+    home: int | None = None,
+) -> dict:
+    """Surveys sent in the window, and how many were answered, grouped by ``by``."""
+    if by == "kind" and home is None:
+        home = _home_id()
+    join, group = _dimension(by, "s", "s.person_id", home)
+    _start, end = rules.day_bounds(as_of)
+    lo, _ = rules.day_bounds(as_of - timedelta(days=window_days - 1))
+    params: dict = {"lo": lo, "end": end}
+    month = ""
+    if monthly:
+        month = f", {rules.month_of('s.sent_at')}"
+    sql = f"""
+        SELECT {group} AS g{month}, COUNT(*),
+               SUM(CASE WHEN s.answered_at IS NOT NULL THEN 1 ELSE 0 END)
+        FROM experience_survey s
+        {_person_join(by, org_ids).replace("t.person_id", "s.person_id")}
+        {join}
+        WHERE s.sent_at >= %(lo)s AND s.sent_at < %(end)s
+          {_filters("s", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
+        GROUP BY {group}{month}
+    """
+    out = {}
+    width = 2 if monthly else 1
+    for row in _rows(sql, params):
+        key = tuple(row[:width]) if monthly else row[0]
+        out[key] = Responses(int(row[width] or 0), int(row[width + 1] or 0))
+    return out
+
+
+# --- the satisfaction table (pages, CLI, API) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every X1 figure of one group (a team, service, organization, kind, or everything)."""
+
+    answers: Answers = _EMPTY_ANSWERS
+    promises: Promises = _EMPTY_PROMISES
+    responses: Responses = field(default_factory=Responses)
+
+    def __add__(self, other: Figures) -> Figures:
+        a, b = self.answers, other.answers
+        delays = dict(self.promises.delays)
+        for d, n in other.promises.delays.items():
+            delays[d] = delays.get(d, 0) + n
+        return Figures(
+            Answers(*(getattr(a, f) + getattr(b, f) for f in Answers.__dataclass_fields__)),
+            Promises(
+                self.promises.due + other.promises.due,
+                self.promises.kept + other.promises.kept,
+                self.promises.overdue + other.promises.overdue,
+                delays,
+            ),
+            Responses(
+                self.responses.sent + other.responses.sent,
+                self.responses.answered + other.responses.answered,
+            ),
+        )
+
+    def as_dict(self) -> dict:
+        a, p, r = self.answers, self.promises, self.responses
+        return {
+            "answers": a.answers,
+            "csat": a.csat,
+            "mean_score": a.mean_score,
+            "csat_trend": a.csat_trend,
+            "surveys_sent": r.sent,
+            "surveys_answered": r.answered,
+            "response_rate": r.rate,
+            "promises_due": p.due,
+            "promises_kept": p.kept,
+            "promises_kept_share": p.kept_share,
+            "promises_overdue": p.overdue,
+            "median_delay_days": p.median_delay_days,
+        }
+
+
+def figures(
+    by: str = "team",
+    *,
+    as_of: date | None = None,
+    window_days: int | None = None,
+    team_ids: list[int] | None = None,
+    org_ids: list[int] | None = None,
+    service_ids: list[int] | None = None,
+    monthly: bool = False,
+) -> dict:
+    """Group key (an id, a kind, or 0 for ``all``; with ``monthly`` a (key, 'YYYY-MM') pair)
+    → ``Figures``. Three grouped queries."""
+    if by not in BY:
+        raise ValueError(f"by must be one of {', '.join(BY)}")
+    as_of = as_of or timezone.localdate()
+    window_days = window_days or rules.window_days()
+    key = _cache_key("figures", by, as_of, window_days, team_ids, org_ids, service_ids, monthly)
+    found = cache.get(key)
+    if found is None:
+        found = _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly) -> dict:
+    kw = {
+        "as_of": as_of,
+        "window_days": window_days,
+        "team_ids": team_ids,
+        "org_ids": org_ids,
+        "service_ids": service_ids,
+        "monthly": monthly,
+        "home": _home_id() if by == "kind" else None,
+    }
+    answers = _answers(by, **kw)
+    promises = _promises(by, **kw)
+    responses = _responses(by, **kw)
+    keys = set(answers) | set(promises) | set(responses)
+    return {
+        k: Figures(
+            answers.get(k, _EMPTY_ANSWERS),
+            promises.get(k, _EMPTY_PROMISES),
+            responses.get(k, Responses()),
+        )
+        for k in keys
+    }
+
+
+# --- a cache of figures, keyed by what they are computed from ---------------------------------
+
+CACHE_SECONDS = 300
+
+
+def fingerprint() -> tuple:
+    """Cheap (index-only) marks of the tables the figures read: any answer, survey sent,
+    touchpoint recorded or rebuild of the derived touchpoints gives new ids; deletions and
+    updates bump ``invalidate``'s generation (and the cache lives ``CACHE_SECONDS`` at most)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(id) FROM experience_touchpoint), "
+            "(SELECT MAX(id) FROM experience_survey), "
+            "(SELECT MAX(computed_at) FROM experience_derivestate)"
+        )
+        marks = cursor.fetchone()
+    return (
+        connection.alias,
+        connection.settings_dict.get("NAME"),
+        cache.get(_GENERATION_KEY, 0),
+        *marks,
+    )
+
+
+_GENERATION_KEY = "clientmap:experience:generation"
+
+
+def invalidate(*_args, **_kwargs) -> None:
+    """Drop every cached figure (connected to updates and deletions of their inputs)."""
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 1, None)
+
+
+def _cache_key(*parts) -> str:
+    import hashlib
+
+    raw = repr((parts, fingerprint())).encode()
+    return "clientmap:experience:" + hashlib.sha1(raw, usedforsecurity=False).hexdigest()
+
+
+def as_json(exp: OrgExperience) -> dict:
+    return asdict(exp)
+
+
+# --- one person's journey ----------------------------------------------------------------------
+
+
+def journey(person, *, team=None, limit: int = 300, as_of: date | None = None) -> dict:
+    """Every touchpoint of ``person`` with every team, newest first, with the surveys sent and
+    the promises (kept, late, or overdue and still open) marked."""
+    from clientmap.experience import derive
+    from clientmap.experience.models import Survey
+
+    derive.catch_up_notices()
+    as_of = as_of or timezone.localdate()
+    tps = Touchpoint.objects.filter(person=person).select_related("team", "service", "request")
+    surveys = Survey.objects.filter(person=person).select_related("team", "request")
+    if team is not None:
+        tps = tps.filter(team=team)
+        surveys = surveys.filter(team=team)
+    items: list[dict] = []
+    for tp in tps.order_by("-day", "-id")[:limit]:
+        item = {"type": "touchpoint", "day": tp.day, "at": tp.at, "tp": tp, "team": tp.team}
+        if tp.kind == Touchpoint.Kind.FULFILLED and tp.delay is not None:
+            item["promise"] = "kept" if tp.delay <= 0 else "missed"
+            item["late_days"] = tp.delay
+        elif tp.kind == Touchpoint.Kind.DUE and tp.day < as_of:
+            item["promise"] = "missed"
+            item["late_days"] = (as_of - tp.day).days
+        items.append(item)
+    for s in surveys.order_by("-sent_at")[:limit]:
+        items.append(
+            {
+                "type": "survey",
+                "day": timezone.localtime(s.sent_at).date(),
+                "at": s.sent_at,
+                "survey": s,
+                "team": s.team,
+            }
+        )
+    items.sort(key=lambda i: (i["day"], i["at"].timestamp() if i["at"] else 0), reverse=True)
+    scores = [i["tp"].score for i in items if i["type"] == "touchpoint" and i["tp"].score]
+    promises = [i["promise"] for i in items if "promise" in i]
+    return {
+        "items": items[:limit],
+        "answers": len(scores),
+        "csat": _share(sum(1 for s in scores if s >= 4), len(scores)),
+        "kept": promises.count("kept"),
+        "missed": promises.count("missed"),
+    }
+
+
+# --- never asked --------------------------------------------------------------------------------
+
+
+def never_asked(*, team=None, months: int | None = None, as_of: date | None = None):
+    """The active C1 customers (of ``team``, or of any team) who were never asked for feedback
+    nor answered a survey, or not in the last ``months`` months (default
+    ``CLIENTMAP_NEVER_ASKED_MONTHS``, 12). Paying customers first, then those never asked,
+    then the longest unasked; annotated ``rank`` (0 paying, 1 external non-paying, 2
+    internal), ``last_asked`` and ``last_answered``."""
+    from django.db.models import (
+        Case,
+        Exists,
+        F,
+        IntegerField,
+        Max,
+        OuterRef,
+        Q,
+        Subquery,
+        Value,
+        When,
+    )
+
+    from clientmap.customers.models import CustomerRelation, Kind
+    from clientmap.directory.models import Person
+    from clientmap.experience.models import Survey
+
+    as_of = as_of or timezone.localdate()
+    months = rules.never_asked_months() if months is None else months
+    cutoff_day = as_of - timedelta(days=round(months * 30.44))
+    cutoff, _ = rules.day_bounds(cutoff_day)
+    rel = CustomerRelation.objects.filter(person=OuterRef("pk"), is_customer=True, active=True)
+    if team is not None:
+        rel = rel.filter(team=team)
+    rank = (
+        rel.annotate(
+            r=Case(
+                When(kind=Kind.EXTERNAL_PAYING, then=Value(0)),
+                When(kind=Kind.EXTERNAL_NONPAYING, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("r")
+        .values("r")[:1]
+    )
+    asked = Survey.objects.filter(person=OuterRef("pk"))
+    answered = Touchpoint.objects.filter(person=OuterRef("pk"), kind=Touchpoint.Kind.SURVEY)
+    if team is not None:
+        asked = asked.filter(Q(team=team) | Q(team__isnull=True))
+        answered = answered.filter(Q(team=team) | Q(team__isnull=True))
+    last_asked = asked.order_by().values("person").annotate(m=Max("sent_at")).values("m")[:1]
+    last_answered = answered.order_by().values("person").annotate(m=Max("day")).values("m")[:1]
+    return (
+        Person.objects.filter(Exists(rel))
+        .exclude(Exists(asked.filter(sent_at__gte=cutoff)))
+        .exclude(Exists(answered.filter(day__gte=cutoff_day)))
+        .annotate(
+            rank=Subquery(rank, output_field=IntegerField()),
+            last_asked=Subquery(last_asked),
+            last_answered=Subquery(last_answered),
+        )
+        .select_related("organization")
+        .order_by("rank", F("last_asked").asc(nulls_first=True), "name", "pk")
+    )
+
+
+# --- the value chain's view of satisfaction (V1) ------------------------------------------------
+
+
+def reached_paying_organizations(team, *, direct: bool = False, graph=None) -> list[int]:
+    """Ids of the paying organizations ``team``'s work reaches (valuechain V1)."""
+    from clientmap.valuechain.rules import TEAM, load_graph
+
+    g = graph or load_graph()
+    node = g.node(TEAM, team.pk)
+    if node < 0:
+        return []
+    bits = g.team_bits(direct=direct)[node - g.offsets[TEAM]]
+    return sorted(int(g.db_id[i]) for i in g.bits_to_nodes(bits))
+
+
+def value_chain_satisfaction(team, *, as_of: date | None = None, window_days: int | None = None):
+    """For ``team``: its direct customers' satisfaction (answers about the team) beside the
+    satisfaction of the paying customers its work reaches through the value chain — every
+    answer given by people of those paying organizations, about any team — and of those
+    reached directly (not only through the home organization)."""
+    as_of = as_of or timezone.localdate()
+    kw = {"as_of": as_of, "window_days": window_days}
+    reached = reached_paying_organizations(team)
+    direct_reach = reached_paying_organizations(team, direct=True)
+    own = figures("all", team_ids=[team.pk], **kw).get(0, Figures())
+    paying = figures("all", org_ids=reached, **kw).get(0, Figures()) if reached else Figures()
+    paying_direct = (
+        figures("all", org_ids=direct_reach, **kw).get(0, Figures()) if direct_reach else Figures()
+    )
+    return {
+        "direct_customers": own,
+        "paying_reached": paying,
+        "paying_reached_directly": paying_direct,
+        "paying_organizations": len(reached),
+        "paying_organizations_directly": len(direct_reach),
+        "organization_ids": reached,
+    }
+
+
+def overview_figures() -> dict:
+    """The first screen's satisfaction block: overall figures and the never-asked count."""
+    return {
+        "satisfaction": figures("all").get(0, Figures()),
+        "never_asked": never_asked_count(),
+    }
+
+
+def never_asked_count(*, team=None, months: int | None = None) -> int:
+    """How many are on the never-asked list (cached like the figures)."""
+    key = _cache_key("never", team.pk if team is not None else None, months, timezone.localdate())
+    n = cache.get(key)
+    if n is None:
+        n = never_asked(team=team, months=months).count()
+        cache.set(key, n, CACHE_SECONDS)
+    return n
+
+
+class Counted:
+    """A queryset whose count is known: lets a paginator skip its COUNT(*)."""
+
+    def __init__(self, qs, count: int) -> None:
+        self.qs, self._count = qs, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item):
+        return self.qs[item]
