@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Install (with test tools) into .venv/ and run the whole test suite:
 # on SQLite always, and again on PostgreSQL when one is reachable (PG_URL, default
-# postgres://postgres@127.0.0.1:5432/clientmap). Extra arguments go to pytest.
+# postgres://postgres@127.0.0.1:5432/clientmap). Extra arguments go to pytest. With
+# COVERAGE_FLOOR=N the SQLite run also measures branch coverage and fails below N %.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --dev || exit 1
 
 status=0
+# COVERAGE_FLOOR=N: measure branch coverage of clientmap/ on the SQLite run and fail below N %.
+cov=()
+if [ -n "${COVERAGE_FLOOR:-}" ]; then
+  cov=(--cov=clientmap --cov-report=term --cov-fail-under="$COVERAGE_FLOOR")
+fi
 echo "== Test suite on SQLite"
-env -u DATABASE_URL .venv/bin/pytest "$@" || status=1
+env -u DATABASE_URL .venv/bin/pytest "${cov[@]}" "$@" || status=1
 
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/clientmap}"
 if .venv/bin/python - "$PG_URL" <<'PY'

@@ -39,3 +39,15 @@ def staff_client(client, staff_user):
 def _fast_passwords(settings):
     """Hashing a password the real way takes a second; tests log in many times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page requested in Spanish must not leave
+    Spanish active in this thread for the next test (the suite runs in random order)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -14,14 +14,18 @@ from tests import factories as f
 
 @pytest.fixture
 def provided():
-    """Undo every provider a test sets."""
-    yield
-    for hook in (
+    """Start from the defaults; give back the providers the installed apps set (fit's)."""
+    touched = (
         hooks.fit_group_by_organization,
         hooks.revenue_by_organization,
         hooks.demand_weight_cases,
-    ):
+    )
+    saved = [hook._provider for hook in touched]
+    for hook in touched:
         hook.reset()
+    yield
+    for hook, provider in zip(touched, saved, strict=True):
+        hook._provider = provider
     hooks.overview.unregister("test")
 
 

@@ -7,7 +7,7 @@ import pytest
 from clientmap.core.context_processors import path_without_language
 from clientmap.imports import demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 HEADINGS = {
     "en": "Who are our customers?",

@@ -13,7 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from clientmap.core import hooks
 from clientmap.core.api_schemas import FitBadgeOut
 from clientmap.core.roles import is_staff
-from clientmap.customers import rules, selectors
+from clientmap.customers import rules, selectors, shapes
 from clientmap.customers.models import Kind
 from clientmap.directory.models import Person, Team
 
@@ -32,7 +32,10 @@ class RelationOut(Schema):
     request_count: int = Field(description="agreed requests")
     involvement_count: int
     declined_or_pending_requests: int
-    evidence_count: int
+    evidence_count: int = Field(
+        description="every request and involvement on the relation's evidence page, "
+        "including declined or not-yet-agreed requests"
+    )
     fit: FitBadgeOut | None = Field(None, description="fit group of the person's organization")
 
 
@@ -79,38 +82,6 @@ class RecomputeOut(Schema):
     seconds: float
 
 
-def _relation(r, badges: dict | None = None) -> dict:
-    return {
-        "fit": hooks.badge_payload((badges or {}).get(r.person.organization_id)),
-        "person": r.person.key,
-        "name": r.person.name,
-        "organization": r.person.organization.key,
-        "kind": r.kind,
-        "basis": r.basis,
-        "active": r.active,
-        "first_evidence": r.first_evidence,
-        "last_evidence": r.last_evidence,
-        "request_count": r.request_count,
-        "involvement_count": r.involvement_count,
-        "declined_or_pending_requests": r.prospect_request_count,
-        "evidence_count": r.request_count + r.involvement_count + r.prospect_request_count,
-    }
-
-
-def _team_relation(r) -> dict:
-    return {
-        "team": r.team.key,
-        "team_name": r.team.name,
-        "kind": r.kind,
-        "basis": r.basis,
-        "active": r.active,
-        "first_evidence": r.first_evidence,
-        "last_evidence": r.last_evidence,
-        "request_count": r.request_count,
-        "involvement_count": r.involvement_count,
-    }
-
-
 class _Page:
     def __init__(self, qs):
         self.qs = qs
@@ -122,9 +93,7 @@ class _Page:
         return self.qs.count()
 
     def __getitem__(self, item):
-        rows = list(self.qs[item])
-        badges = hooks.account_badges_for(r.person.organization_id for r in rows)
-        return [_relation(r, badges) for r in rows]
+        return shapes.relations(self.qs[item])
 
 
 @router.get(
@@ -161,7 +130,7 @@ def evidence(request, team_key: str, person_key: str):
     team = get_object_or_404(Team, key=team_key)
     person = get_object_or_404(Person, key=person_key)
     fit = hooks.badge_payload(hooks.account_badge(person.organization_id))
-    return [{**e.__dict__, "fit": fit} for e in selectors.evidence(team, person)]
+    return [{**shapes.evidence_item(e), "fit": fit} for e in selectors.evidence(team, person)]
 
 
 @router.get(
@@ -171,15 +140,7 @@ def evidence(request, team_key: str, person_key: str):
 )
 def customer_of(request, person_key: str):
     person = get_object_or_404(Person.objects.select_related("organization"), key=person_key)
-    answer = selectors.customer_of(person)
-    return {
-        "person": {"key": person.key, "name": person.name, "organization": person.organization.key},
-        "is_customer": answer.is_customer,
-        "customer_of": [_team_relation(r) for r in answer.relations],
-        "prospect_of": [_team_relation(r) for r in answer.prospects],
-        "reasons": answer.reasons,
-        "fit": hooks.badge_payload(hooks.account_badge(person.organization_id)),
-    }
+    return shapes.person_answer(selectors.customer_of(person))
 
 
 @router.post("/recompute", response=RecomputeOut, summary="Recompute every relation (staff)")

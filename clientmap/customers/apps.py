@@ -7,8 +7,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from clientmap.core import hooks
-        from clientmap.customers import overview, signals  # noqa: F401
+        from clientmap.core import derived, hooks
+        from clientmap.customers import overview, rules, signals  # noqa: F401
+
+        derived.register(rules.TABLE, refresh=rules.refresh, parameters=rules.parameters)
 
         hooks.overview.register(
             "customers", hooks.OverviewFigures(overview.organization_overview, order=10)

@@ -82,8 +82,15 @@ class CustomerRelation(models.Model):
         return "".join(letters)
 
     @property
-    def evidence_count(self) -> int:
+    def customer_evidence(self) -> int:
+        """The evidence that makes a customer: agreed requests plus involvements."""
         return self.request_count + self.involvement_count
+
+    @property
+    def evidence_total(self) -> int:
+        """Every item on the evidence page: the customer evidence plus declined or not-yet-agreed
+        requests (published as ``evidence_count`` by the API and the CLI)."""
+        return self.request_count + self.involvement_count + self.prospect_request_count
 
 
 class RecomputeState(models.Model):

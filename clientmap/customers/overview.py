@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from clientmap.customers import rules
+from clientmap.core import derived
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Person, Team
 
 
+@derived.current
 def organization_overview() -> dict:
     """Customers by kind, prospects, teams with most and with no customers, people served.
 
@@ -16,7 +17,6 @@ def organization_overview() -> dict:
     customer); relation figures count (team, person) pairs. Every people figure matches the
     filtered people list it links to.
     """
-    rules.ensure_current()
     customer = Q(is_customer=True)
     agg = CustomerRelation.objects.aggregate(
         relations=Count("id", filter=customer),
@@ -59,9 +59,9 @@ def organization_overview() -> dict:
     }
 
 
+@derived.current
 def team_summary(team: Team) -> dict:
     """One team's counts: customers, active, prospects, and customers by kind."""
-    rules.ensure_current()
     customer = Q(is_customer=True)
     agg = CustomerRelation.objects.filter(team=team).aggregate(
         customers=Count("id", filter=customer),

@@ -24,18 +24,15 @@ stays a lapsed *paying* customer, not "external non-paying").
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clientmap.core import bulk
+from clientmap.core import bulk, derived
 from clientmap.customers.models import CustomerRelation, Kind, RecomputeState
 from clientmap.directory.models import Organization
 from clientmap.engagements.models import Request
@@ -45,30 +42,15 @@ def window_days() -> int:
     return int(settings.CLIENTMAP.get("ACTIVE_WINDOW_DAYS", 365))
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which people to rebuild. Empty sets with ``everyone`` false mean nothing to do."""
+# Which people to rebuild: everyone, some people, or every person of some organizations.
+Scope = derived.Changes
+EVERYONE = derived.EVERYTHING
 
-    everyone: bool = False
-    person_ids: frozenset[int] = field(default_factory=frozenset)
-    organization_ids: frozenset[int] = field(default_factory=frozenset)
-
-    def __bool__(self) -> bool:
-        return self.everyone or bool(self.person_ids) or bool(self.organization_ids)
-
-    def __or__(self, other: Scope) -> Scope:
-        if self.everyone or other.everyone:
-            return Scope(everyone=True)
-        return Scope(
-            person_ids=self.person_ids | other.person_ids,
-            organization_ids=self.organization_ids | other.organization_ids,
-        )
-
-
-EVERYONE = Scope(everyone=True)
+# The name of the derived table in ``clientmap.core.derived``.
+TABLE = "customer_relations"
 
 # Above this many ids a scoped rebuild is not worth it: rebuild everything.
-_MAX_SCOPE_IDS = 500
+_MAX_SCOPE_IDS = derived.MAX_SCOPE_IDS
 
 
 def _in_list(column: str, ids: Iterable[int], params: list) -> str:
@@ -206,6 +188,10 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
         state.computed_at = timezone.now()
         state.relations = total if total is not None else CustomerRelation.objects.count()
         state.save()
+        if scope.everyone:
+            derived.mark_built(TABLE, built_for=_parameters(as_of, days))
+        # Paying organizations come from these relations: the value chain's graph is stale.
+        derived.mark_stale("value_chain")
     return state.relations
 
 
@@ -264,47 +250,34 @@ def _rebuild_all(cursor, insert_sql: str, params: list) -> None:
     cursor.execute("DROP TABLE cm_new_relation")
 
 
-def ensure_current(as_of: date | None = None) -> None:
-    """Rebuild everything when relations were computed for another day or window (lapsing)."""
-    as_of = as_of or timezone.localdate()
-    state = RecomputeState.objects.first()
-    if state is None or state.as_of != as_of or state.window_days != window_days():
-        recompute(EVERYONE, as_of=as_of)
+def _parameters(as_of: date, days: int) -> str:
+    return f"{as_of.isoformat()}/{days}"
 
 
-# --- keeping the table current after every change of its inputs ------------------------------
+def parameters() -> str:
+    """What the relations are built for besides their inputs: the day and the active window
+    (relations lapse as days pass: a new day rebuilds everything)."""
+    return _parameters(timezone.localdate(), window_days())
 
-_local = threading.local()
 
-
-def _pending() -> threading.local:
-    if not hasattr(_local, "suspended"):
-        _local.suspended = 0
-        _local.pending = Scope()
-    return _local
+def refresh(changes: derived.Changes) -> None:
+    """Bring the relations current for ``changes`` (called by ``derived.ensure_current``)."""
+    recompute(changes)
 
 
 def mark_dirty(scope: Scope) -> None:
-    """Note that ``scope`` needs a rebuild; it happens once, when the transaction commits."""
-    state = _pending()
-    if state.suspended:
-        state.pending = state.pending | scope
-        return
-    transaction.on_commit(lambda: recompute(scope))
+    """Note, in the current transaction, that ``scope``'s relations are stale; they are rebuilt
+    after the commit and, at the latest, by the next read (``derived.ensure_current``)."""
+    derived.mark_stale(
+        TABLE,
+        everyone=scope.everyone,
+        person_ids=scope.person_ids,
+        organization_ids=scope.organization_ids,
+    )
 
 
-@contextmanager
-def deferred_recompute() -> Iterator[None]:
-    """Collect changes (bulk imports, demo loading) and rebuild once at the end."""
-    state = _pending()
-    state.suspended += 1
-    try:
-        yield
-    finally:
-        state.suspended -= 1
-    if state.suspended == 0 and state.pending:
-        scope, state.pending = state.pending, Scope()
-        transaction.on_commit(lambda: recompute(scope))
+# Collect changes (bulk imports, demo loading) and record them once at the end.
+deferred_recompute = derived.deferred
 
 
 def scope_for_person(person_id: int, organization_id: int | None) -> Scope:

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from clientmap.customers import rules
+from clientmap.core import derived
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Person, Team
 from clientmap.engagements.models import Involvement, Request
@@ -16,6 +16,7 @@ from clientmap.engagements.models import Involvement, Request
 BASIS_FIELDS = {"R": "basis_r", "D": "basis_d", "S": "basis_s", "I": "basis_i"}
 
 
+@derived.current
 def team_customers(
     team: Team,
     *,
@@ -29,7 +30,6 @@ def team_customers(
     ``basis`` is any combination of the letters R, D, S, I: a relation matches when it has at
     least one of them.
     """
-    rules.ensure_current()
     qs = CustomerRelation.objects.filter(team=team, is_customer=not prospects).select_related(
         "person", "person__organization"
     )
@@ -124,9 +124,9 @@ def _customer_reports(person: Person, limit: int = 5) -> list[Person]:
     return found[:limit]
 
 
+@derived.current
 def customer_of(person: Person) -> PersonAnswer:
     """Which teams count ``person`` as a customer, and why; or why nobody does."""
-    rules.ensure_current()
     rows = list(
         CustomerRelation.objects.filter(person=person)
         .select_related("team")
@@ -173,44 +173,3 @@ def customer_of(person: Person) -> PersonAnswer:
             )
         )
     return answer
-
-
-def relation_dict(r: CustomerRelation) -> dict:
-    """A relation as plain data (CLI --json; the API has its own schemas)."""
-    return {
-        "team": r.team.key if "team" in r._state.fields_cache else None,
-        "person": r.person.key,
-        "name": r.person.name,
-        "organization": r.person.organization.key,
-        "kind": r.kind,
-        "basis": r.basis,
-        "active": r.active,
-        "first_evidence": r.first_evidence.isoformat() if r.first_evidence else None,
-        "last_evidence": r.last_evidence.isoformat() if r.last_evidence else None,
-        "requests": r.request_count,
-        "involvements": r.involvement_count,
-        "declined_or_pending_requests": r.prospect_request_count,
-    }
-
-
-def answer_dict(a: PersonAnswer) -> dict:
-    def rel(r: CustomerRelation) -> dict:
-        return {
-            "team": r.team.key,
-            "team_name": r.team.name,
-            "kind": r.kind,
-            "basis": r.basis,
-            "active": r.active,
-            "first_evidence": r.first_evidence.isoformat() if r.first_evidence else None,
-            "last_evidence": r.last_evidence.isoformat() if r.last_evidence else None,
-            "requests": r.request_count,
-            "involvements": r.involvement_count,
-        }
-
-    return {
-        "person": {"key": a.person.key, "name": a.person.name},
-        "is_customer": a.is_customer,
-        "customer_of": [rel(r) for r in a.relations],
-        "prospect_of": [rel(r) for r in a.prospects],
-        "reasons": a.reasons,
-    }

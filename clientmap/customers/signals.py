@@ -1,6 +1,10 @@
-"""Keep derived customer relations current after any change of their inputs (admin, API, code).
+"""Mark the customer relations stale on every change of their inputs (admin, API, code).
 
-Bulk writers (imports, demo) wrap their work in ``rules.deferred_recompute()`` and rebuild once.
+Each receiver calls ``rules.mark_dirty(scope)``: in the writing transaction, the table's version
+row is bumped and the people (or organizations) whose relations can change are recorded; the next
+``derived.ensure_current()`` — after the commit in this process, or the next read anywhere —
+rebuilds just them (``clientmap/core/derived.py``). Bulk writers (imports, demo) wrap their work
+in ``rules.deferred_recompute()`` and record once.
 """
 
 from __future__ import annotations

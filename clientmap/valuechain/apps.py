@@ -13,7 +13,7 @@ class ValuechainConfig(AppConfig):
         from clientmap.core import hooks
         from clientmap.customers.models import RecomputeState
         from clientmap.directory.models import Organization, Team, Unit
-        from clientmap.valuechain import overview, rules, selectors
+        from clientmap.valuechain import graph, overview, selectors
 
         hooks.overview.register(
             "valuechain", hooks.OverviewFigures(selectors.overview_figures, order=20)
@@ -26,9 +26,10 @@ class ValuechainConfig(AppConfig):
             ),
         )
 
-        # The cached graph is dropped whenever a row it is made of changes in this process.
-        for model in (Consumption, Service, Unit, Organization, Team, RecomputeState):
-            post_save.connect(rules.invalidate, sender=model, dispatch_uid=f"vc-{model.__name__}-s")
-            post_delete.connect(
-                rules.invalidate, sender=model, dispatch_uid=f"vc-{model.__name__}-d"
-            )
+        # A row the graph is made of changed: stale everywhere (the version, in the same
+        # transaction) and dropped at once in this process.
+        for model in (Consumption, Service, Unit, Organization, Team):
+            post_save.connect(graph.changed, sender=model, dispatch_uid=f"vc-{model.__name__}-s")
+            post_delete.connect(graph.changed, sender=model, dispatch_uid=f"vc-{model.__name__}-d")
+        post_save.connect(graph.invalidate, sender=RecomputeState, dispatch_uid="vc-rs-s")
+        post_delete.connect(graph.invalidate, sender=RecomputeState, dispatch_uid="vc-rs-d")

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from clientmap.core import hooks
 from clientmap.customers.models import CustomerRelation
-from clientmap.valuechain.rules import SERVICE, TEAM, ValueGraph, load_graph
+from clientmap.valuechain.graph import SERVICE, TEAM, ValueGraph, load_graph
 
 # Header synonyms of common monitoring exports (Zabbix, Nagios, Prometheus Alertmanager, ServiceNow).
 COLUMNS = {

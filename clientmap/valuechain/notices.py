@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from clientmap.catalog.models import Service
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Person
+from clientmap.valuechain.graph import SERVICE, TEAM, ValueGraph, load_graph
 from clientmap.valuechain.models import ImpactNotice
-from clientmap.valuechain.rules import SERVICE, TEAM, ValueGraph, load_graph
 
 log = logging.getLogger(__name__)
 

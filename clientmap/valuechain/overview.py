@@ -9,11 +9,11 @@ from datetime import date, datetime, time
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
-from clientmap.customers import rules as customer_rules
+from clientmap.core import derived
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Person, Team
+from clientmap.valuechain.graph import SERVICE, TEAM, load_graph
 from clientmap.valuechain.models import Alert
-from clientmap.valuechain.rules import SERVICE, TEAM, load_graph
 
 SHOWN = 5
 
@@ -75,9 +75,9 @@ def alerts_by_team(today: date | None = None) -> dict:
     }
 
 
+@derived.current
 def nobodys_customers() -> dict:
     """People who are nobody's customer: how many, and the first few by name."""
-    customer_rules.ensure_current()
     is_customer = CustomerRelation.objects.filter(person=OuterRef("pk"), is_customer=True)
     qs = Person.objects.filter(~Exists(is_customer)).order_by("name", "pk")
     return {"total": qs.count(), "people": list(qs.select_related("organization")[:SHOWN])}

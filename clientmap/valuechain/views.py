@@ -21,8 +21,8 @@ from clientmap.core.roles import is_staff
 from clientmap.directory.models import Team
 from clientmap.valuechain import feed, notices, selectors, svg
 from clientmap.valuechain import overview as vc_overview
+from clientmap.valuechain.graph import SERVICE, TEAM, load_graph
 from clientmap.valuechain.models import ImpactNotice
-from clientmap.valuechain.rules import SERVICE, TEAM, load_graph
 
 PAGE = 50
 LIMIT = 100  # items per section on the reach and impact pages

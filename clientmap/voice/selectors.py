@@ -1,4 +1,5 @@
-"""Reading wishes: what a person may see, similar wishes, coverage and attestation rates."""
+"""Reading wishes: what a person may see and similar wishes; coverage and attestation rates
+(``coverage``) and weighted demand (``demand``) are re-exported here for views, API and CLI."""
 
 from __future__ import annotations
 
@@ -6,14 +7,19 @@ import re
 import unicodedata
 from collections import Counter
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from clientmap.catalog.models import Service
-from clientmap.core import hooks
 from clientmap.core.roles import is_staff, person_of
-from clientmap.customers.models import CustomerRelation
-from clientmap.directory.models import Organization
-from clientmap.voice.models import Attestation, Vote, Wish
+from clientmap.voice.coverage import attestation, coverage
+from clientmap.voice.demand import (
+    DEFAULT_GROUP_WEIGHTS,
+    DEFAULT_WEIGHTS,
+    demand_weights,
+    group_weights,
+    weights,
+    with_demand,
+)
+from clientmap.voice.models import Wish
 
 
 def visible_wishes(user) -> QuerySet[Wish]:
@@ -72,134 +78,18 @@ def similar(text: str, candidates: QuerySet[Wish], *, limit: int = 5, floor: flo
     return [w for _, w in scored[:limit]]
 
 
-# --- coverage (W1) -------------------------------------------------------------------------
-
-
-def _covered_q() -> Q:
-    live = Service.objects.filter(covered_wishes=OuterRef("pk"), status=Service.Status.LIVE)
-    return Q(status=Wish.Status.ALREADY_COVERED) | Q(Exists(live))
-
-
-def coverage(team=None) -> dict:
-    """Share of wishes, and of votes, that existing services already cover, overall and split
-    by the author's side (internal / external)."""
-    qs = Wish.objects.filter(merged_into__isnull=True)
-    if team is not None:
-        qs = qs.filter(team=team)
-    home = Organization.objects.filter(is_home=True).values_list("id", flat=True).first()
-    covered = _covered_q()
-    out = {}
-    for side, cond in (
-        ("all", Q()),
-        ("internal", Q(author__organization_id=home)),
-        ("external", ~Q(author__organization_id=home)),
-    ):
-        side_qs = qs.filter(cond)
-        covered_qs = side_qs.filter(covered)
-        agg = {"wishes": side_qs.count(), "covered_wishes": covered_qs.count()}
-        votes = Vote.objects.filter(wish__in=side_qs.values("pk"))
-        agg["votes"] = votes.count()
-        agg["covered_votes"] = votes.filter(wish__in=covered_qs.values("pk")).count()
-        agg["wish_share"] = _share(agg["covered_wishes"], agg["wishes"])
-        agg["vote_share"] = _share(agg["covered_votes"], agg["votes"])
-        out[side] = agg
-    return out
-
-
-def attestation(team=None) -> dict:
-    """Customers asked, wishes acted on, wishes attested: the virtuous cycle in numbers."""
-    wishes = Wish.objects.filter(merged_into__isnull=True)
-    atts = Attestation.objects.all()
-    if team is not None:
-        wishes = wishes.filter(team=team)
-        atts = atts.filter(wish__team=team)
-    asked = atts.count()
-    answered = atts.filter(answered_at__isnull=False).count()
-    helped = atts.filter(helped=True).count()
-    acted = wishes.filter(
-        status__in=[Wish.Status.PLANNED, Wish.Status.IN_PROGRESS, Wish.Status.DELIVERED]
-    ).count()
-    attested = wishes.filter(attestations__helped=True).distinct().count()
-    return {
-        "wishes": wishes.count(),
-        "acted_on": acted,
-        "delivered": wishes.filter(status=Wish.Status.DELIVERED).count(),
-        "asked": asked,
-        "answered": answered,
-        "helped": helped,
-        "answer_rate": _share(answered, asked),
-        "attestation_rate": _share(helped, answered),
-        "wishes_attested": attested,
-    }
-
-
-def weights(wish: Wish) -> dict:
-    """Who is behind a wish: its voters by kind of customer (C1/C2)."""
-    voters = Vote.objects.filter(wish=wish).values_list("person_id", flat=True)
-    kinds = dict(
-        CustomerRelation.objects.filter(person_id__in=voters, is_customer=True)
-        .values_list("person_id", "kind")
-        .order_by()
-    )
-    counts = Counter(kinds.get(p, "none") for p in voters)
-    return dict(counts)
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-# --- demand weighted by who asks -----------------------------------------------------------
-
-DEFAULT_WEIGHTS = {"external_paying": 3, "customer": 2, "other": 1}
-# Extra weight of a vote by the fit group (K1) of the voter's organization, added by the
-# accounts area through the ``demand_weight_cases`` hook: key accounts' votes count most,
-# group 3 (we want them, they are not happy) next. Override with
-# CLIENTMAP["VOICE_GROUP_WEIGHTS"] ({group: extra}).
-DEFAULT_GROUP_WEIGHTS = {1: 2, 2: 0, 3: 1, 4: 0}
-
-
-def group_weights() -> dict[int, int]:
-    from django.conf import settings
-
-    extra = {int(k): int(v) for k, v in settings.CLIENTMAP.get("VOICE_GROUP_WEIGHTS", {}).items()}
-    return {**DEFAULT_GROUP_WEIGHTS, **extra}
-
-
-def demand_weights() -> dict[str, int]:
-    """Weights of a vote by who casts it; override with CLIENTMAP["VOICE_WEIGHTS"]."""
-    from django.conf import settings
-
-    return {**DEFAULT_WEIGHTS, **settings.CLIENTMAP.get("VOICE_WEIGHTS", {})}
-
-
-def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
-    """Annotate ``demand``: the sum over a wish's votes of each voter's weight — a paying
-    external customer counts most, any other customer (internal, or external non-paying) next,
-    anyone else least. Accounts (fit group, revenue) add their clauses first through the
-    ``demand_weight_cases`` hook of ``clientmap.core.hooks``."""
-    from django.db.models import Case, IntegerField, OuterRef, Subquery, Sum, Value, When
-    from django.db.models.functions import Coalesce
-
-    w = demand_weights()
-    paying = CustomerRelation.objects.filter(
-        person=OuterRef("person"), is_customer=True, kind="external_paying"
-    )
-    customer = CustomerRelation.objects.filter(person=OuterRef("person"), is_customer=True)
-    weighted = (
-        Vote.objects.filter(wish=OuterRef("pk"))
-        .annotate(
-            weight=Case(
-                *hooks.demand_weight_cases(OuterRef("person"), w),
-                When(Exists(paying), then=Value(w["external_paying"])),
-                When(Exists(customer), then=Value(w["customer"])),
-                default=Value(w["other"]),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by()
-        .values("wish")
-        .annotate(total=Sum("weight"))
-        .values("total")[:1]
-    )
-    return qs.annotate(demand=Coalesce(Subquery(weighted, output_field=IntegerField()), 0))
+__all__ = [
+    "DEFAULT_GROUP_WEIGHTS",
+    "DEFAULT_WEIGHTS",
+    "attestation",
+    "coverage",
+    "demand_weights",
+    "group_weights",
+    "normalise",
+    "similar",
+    "similarity",
+    "trigrams",
+    "visible_wishes",
+    "weights",
+    "with_demand",
+]

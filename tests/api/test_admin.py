@@ -9,7 +9,7 @@ from django.contrib import admin
 from clientmap.customers.models import CustomerRelation
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 OURS = ("directory", "catalog", "engagements", "customers", "imports", "valuechain")
 

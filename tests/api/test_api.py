@@ -10,7 +10,7 @@ from clientmap.engagements.models import Request
 from tests import factories as f
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def basic(username: str, password: str) -> dict:

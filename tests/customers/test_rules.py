@@ -334,10 +334,16 @@ def test_scoped_recompute_matches_a_full_one(t):
     assert sorted(CustomerRelation.objects.values_list("person_id", "kind", "basis_r")) == full
 
 
-def test_ensure_current_recomputes_on_a_new_day(t):
+def test_ensure_current_recomputes_on_a_new_day(t, monkeypatch):
+    from django.utils import timezone
+
+    from clientmap.core import derived
+
     p = f.person()
     f.request(p, t, opened=TODAY)
-    rules.recompute(as_of=TODAY)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    derived.ensure_current()
     assert CustomerRelation.objects.get(person=p).active
-    rules.ensure_current(as_of=TODAY + timedelta(days=400))
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY + timedelta(days=400))
+    derived.ensure_current()
     assert not CustomerRelation.objects.get(person=p).active

@@ -33,7 +33,8 @@ def placed(five):
 @pytest.mark.django_db
 def test_matrix_page_chart_table_and_queries(placed, staff_client, django_assert_num_queries):
     url = reverse("fit:matrix")
-    with django_assert_num_queries(5):  # session, user, latest run, snapshots, overrides
+    # session, user, derived.ensure_current, latest run, snapshots, overrides
+    with django_assert_num_queries(6):
         r = staff_client.get(url)
     html = r.content.decode()
     assert r.status_code == 200
@@ -57,7 +58,7 @@ def test_matrix_in_four_languages(placed, staff_client):
 @pytest.mark.django_db
 def test_account_page_explains_parts_and_no_data(placed, staff_client, django_assert_num_queries):
     url = reverse("fit:account", args=["payer"])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # 9 + derived.ensure_current (CurrentMiddleware)
         r = staff_client.get(url)
     html = r.content.decode()
     assert "What we deliver: promises missed" in html
@@ -274,13 +275,13 @@ def test_moves_and_history_pages_queries(placed, staff_client, django_assert_num
         placed["debtor"], group=2, reason="new contract", expires=timezone.localdate()
     )
     rules.recompute(as_of=AS_OF)
-    # session, user, latest run, baseline (none 30 days older: then the oldest), moves
-    with django_assert_num_queries(6):
+    # session, user, derived.ensure_current, latest run, baseline (none 30 days older: then the
+    # oldest), moves
+    with django_assert_num_queries(7):
         html = staff_client.get(reverse("fit:moves")).content.decode()
     assert "Unhappy Debtor" in html
-    with django_assert_num_queries(
-        5
-    ):  # session, user, runs, counts per group, moves between the two
+    # session, user, derived.ensure_current, runs, counts per group, moves between the two
+    with django_assert_num_queries(6):
         html = staff_client.get(reverse("fit:history")).content.decode()
     assert '<td class="num">1</td>' in html
 

@@ -16,7 +16,7 @@ from clientmap.engagements.models import Involvement, Request
 from clientmap.imports import mapping
 from clientmap.imports.engine import ImportFailed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _shared_data() -> Path:

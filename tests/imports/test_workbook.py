@@ -16,7 +16,7 @@ from clientmap.engagements.models import Involvement, Request
 from clientmap.imports import workbook
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 MODELS = [
     Organization,

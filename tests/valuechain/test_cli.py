@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from clientmap.valuechain import rules
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

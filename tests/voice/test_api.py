@@ -8,7 +8,7 @@ import pytest
 
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def basic(username: str) -> dict:

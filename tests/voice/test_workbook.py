@@ -10,7 +10,7 @@ from clientmap.imports import workbook
 from clientmap.voice.models import Comment, Vote, Wish
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def write(folder: Path, name: str, text: str) -> None:

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
 
 from clientmap.core.text import table
-from clientmap.customers import selectors
+from clientmap.customers import selectors, shapes
 from clientmap.directory.models import Person
 
 
@@ -26,7 +27,14 @@ class Command(BaseCommand):
             raise CommandError(_("No person with key %(key)r.") % {"key": opts["person"]})
         answer = selectors.customer_of(person)
         if opts["json"]:
-            self.stdout.write(json.dumps(selectors.answer_dict(answer), indent=2))
+            data = shapes.person_answer(answer)
+            for rel in data["customer_of"] + data["prospect_of"]:
+                # The keys this command printed before shapes.py (deprecated, CHANGELOG.md).
+                rel["requests"], rel["involvements"] = (
+                    rel["request_count"],
+                    rel["involvement_count"],
+                )
+            self.stdout.write(json.dumps(data, indent=2, cls=DjangoJSONEncoder))
             return
         self.stdout.write(f"{person.name} ({person.key}), {person.organization.name}")
         if answer.relations:

@@ -6,12 +6,19 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
 
 from clientmap.core.text import table
-from clientmap.customers import selectors
+from clientmap.customers import selectors, shapes
 from clientmap.customers.models import Kind
 from clientmap.directory.models import Team
+
+
+def _with_old_keys(row: dict) -> dict:
+    """The shape of ``shapes.relation``, plus the keys this command printed before it existed
+    (``requests``, ``involvements``; deprecated, see CHANGELOG.md)."""
+    return {**row, "requests": row["request_count"], "involvements": row["involvement_count"]}
 
 
 class Command(BaseCommand):
@@ -49,9 +56,10 @@ class Command(BaseCommand):
                     {
                         "team": {"key": team.key, "name": team.name},
                         "prospects": opts["prospects"],
-                        "customers": [selectors.relation_dict(r) for r in rows],
+                        "customers": [_with_old_keys(row) for row in shapes.relations(rows)],
                     },
                     indent=2,
+                    cls=DjangoJSONEncoder,
                 )
             )
             return

@@ -1,0 +1,102 @@
+"""V2 — customer impact: given a failing component, list every affected service, team, direct
+customer and paying customer, each with its path. (Ranking an alert feed by customer impact —
+paying customers reached, their key group, revenue — is ``clientmap.valuechain.feed``.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db.models import Case, IntegerField, Min, Value, When
+
+from clientmap.customers.models import CustomerRelation, Kind
+from clientmap.directory.models import Person
+from clientmap.valuechain.graph import (
+    ORGANIZATION,
+    SERVICE,
+    TEAM,
+    UNIT,
+    ValueGraph,
+    load_graph,
+)
+from clientmap.valuechain.reached import (
+    DEFAULT_LIMIT,
+    customer_counts,
+    paying_reached,
+    reached_nodes,
+    team_ids,
+)
+
+_KIND_ORDER = Case(
+    When(kind=Kind.EXTERNAL_PAYING, then=Value(0)),
+    When(kind=Kind.EXTERNAL_NONPAYING, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def direct_customers(
+    g: ValueGraph, pred: np.ndarray, team_nodes: np.ndarray, *, limit: int = DEFAULT_LIMIT
+) -> dict:
+    """The C1 customers of the affected teams: counts by kind and the first ``limit`` people
+    (external paying first), each with the path to one of their teams."""
+    counts = customer_counts(g, team_nodes)
+    items: list[dict] = []
+    if len(team_nodes) and limit > 0:
+        rows = list(
+            CustomerRelation.objects.filter(is_customer=True, team_id__in=team_ids(g, team_nodes))
+            .values("person_id", "person__name")
+            .annotate(team_id=Min("team_id"), rank=Min(_KIND_ORDER))
+            .order_by("rank", "person__name", "person_id")[:limit]
+        )
+        people = Person.objects.in_bulk([r["person_id"] for r in rows])
+        names = {0: Kind.EXTERNAL_PAYING, 1: Kind.EXTERNAL_NONPAYING, 2: Kind.INTERNAL}
+        for r in rows:
+            p = people[r["person_id"]]
+            team_node = g.node(TEAM, r["team_id"])
+            path = [g.label(i) for i in g.path(pred, team_node)]
+            items.append(
+                {
+                    "person": {
+                        "type": "person",
+                        "key": p.key,
+                        "name": p.name,
+                        "email": p.email,
+                        "language": p.language,
+                    },
+                    "kind": str(names[r["rank"]].value),
+                    "team": g.keys[team_node],
+                    "path": path + [{"type": "person", "key": p.key, "name": p.name}],
+                }
+            )
+    total = counts["internal"] + counts["external"]
+    return {"total": total, **counts, "items": items}
+
+
+def impact_graph(g: ValueGraph, node: int, *, limit: int = DEFAULT_LIMIT) -> dict:
+    """The graph part of ``impact`` (no database): affected nodes by type, with paths."""
+    sources = np.asarray([node] if node >= 0 else [], dtype=np.int64)
+    order, pred = g.bfs(sources)
+    teams = g.of_type(order, TEAM)
+    orgs = g.of_type(order, ORGANIZATION)
+    return {
+        "services": reached_nodes(g, order, pred, g.of_type(order, SERVICE), limit),
+        "units": reached_nodes(g, order, pred, g.of_type(order, UNIT), limit),
+        "teams": reached_nodes(g, order, pred, teams, limit),
+        "organizations": reached_nodes(g, order, pred, orgs[~g.paying[orgs]], limit),
+        "paying_customers": paying_reached(g, sources, order, pred, limit),
+        "_pred": pred,
+        "_teams": teams,
+    }
+
+
+def impact(service, *, limit: int = DEFAULT_LIMIT, graph: ValueGraph | None = None) -> dict:
+    """Everything affected if ``service`` fails: services, units, teams, organizations, direct
+    customers (C1 of the affected teams) and paying customers, each with its path."""
+    g = graph or load_graph()
+    out = impact_graph(g, g.node(SERVICE, service.pk), limit=limit)
+    pred, teams = out.pop("_pred"), out.pop("_teams")
+    return {
+        "service": {"type": "service", "key": service.key, "name": service.name},
+        **out,
+        "direct_customers": direct_customers(g, pred, teams, limit=limit),
+    }
