@@ -55,6 +55,11 @@ def run_step(env: dict, *args: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:  # python -m bench load: pages and API under load (bench/load.py)
+        from bench import load
+
+        return load.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="", help="PostgreSQL scratch database URL")

@@ -14,6 +14,7 @@ Everything that differs between a laptop and a production deployment comes from 
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from pathlib import Path
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "clientmap.core",
     "clientmap.directory",
     "clientmap.catalog",
@@ -84,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clientmap.core.middleware.ReplicaReads",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,7 +101,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "clientmap.urls"
+ROOT_URLCONF = os.environ.get(
+    "CLIENTMAP_URLCONF", "clientmap.urls"
+)  # bench/load.py adds a bare view
 WSGI_APPLICATION = "clientmap.wsgi.application"
 
 TEMPLATES = [
@@ -136,6 +142,33 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_flag("CLIENTMAP_DB_POOL", True):
+    # A psycopg connection pool per process (CLIENTMAP_DB_POOL=0 for plain connections): at most
+    # CLIENTMAP_DB_POOL_MAX connections, one per thread serving a request (CLIENTMAP_WEB_THREADS);
+    # a request waits up to CLIENTMAP_DB_POOL_TIMEOUT seconds for one, then gets 503 and
+    # Retry-After (see clientmap.core.views.server_error). Size the sum over all processes below
+    # the server's max_connections (docs/deployment.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("CLIENTMAP_DB_POOL_MIN", "1")),
+        "max_size": int(
+            os.environ.get("CLIENTMAP_DB_POOL_MAX", os.environ.get("CLIENTMAP_WEB_THREADS", "4"))
+        ),
+        "timeout": float(os.environ.get("CLIENTMAP_DB_POOL_TIMEOUT", "10")),
+    }
+# A PostgreSQL read replica (hot standby): read-only pages and API reads go there, writes and a
+# user's reads right after their own write (CLIENTMAP_REPLICA_PIN_SECONDS) to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"]),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = copy.deepcopy(DATABASES["default"].get("OPTIONS", {}))
+    for alias in ("default", "replica"):
+        DATABASES[alias]["OPTIONS"].setdefault("connect_timeout", 3)
+    DATABASE_ROUTERS = ["clientmap.core.replica.ReplicaRouter"]
+REPLICA_PIN_SECONDS = int(os.environ.get("CLIENTMAP_REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,10 +207,12 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedStaticFilesStorage"
+            else "clientmap.core.staticfiles.StaticStorage"
         )
     },
 }
+# Hashed names (collectstatic) are cached for ever by browsers; the rest for an hour.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clientmap@localhost")
@@ -194,10 +229,12 @@ if env_flag("CLIENTMAP_HTTPS"):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_flag("CLIENTMAP_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Import progress lives in the cache: per process by default; set CLIENTMAP_REDIS_URL (e.g.
-# redis://127.0.0.1:6379/1) when ``clientmap worker`` runs imports in another process.
+# Stateless app processes: sessions in the database (Django's default), the cache in Redis when
+# CLIENTMAP_REDIS_URL is set, else in the database on PostgreSQL; per process on SQLite (one
+# machine). Job progress lives in the database (core.Job), never in the cache.
 if os.environ.get("CLIENTMAP_REDIS_URL"):
     CACHES = {
         "default": {
@@ -205,15 +242,33 @@ if os.environ.get("CLIENTMAP_REDIS_URL"):
             "LOCATION": os.environ["CLIENTMAP_REDIS_URL"],
         }
     }
+elif not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "clientmap_cache",
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background jobs: the Django tasks API (django_tasks, Django 6's django.tasks backported) on its
+# database backend; ``clientmap worker`` runs them. CLIENTMAP_TASKS_BACKEND=
+# django_tasks.backends.immediate.ImmediateBackend runs each job at once in the process that
+# queued it (tests; a laptop without a worker).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CLIENTMAP_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 CLIENTMAP = {
     # C1: a relation is active while it has evidence inside this many days.
     "ACTIVE_WINDOW_DAYS": int(os.environ.get("CLIENTMAP_ACTIVE_WINDOW_DAYS", "365")),
-    # "thread": uploads are imported by a thread of the web process (one process, SQLite);
-    # "worker": by ``clientmap worker`` processes (several web workers, PostgreSQL).
-    "IMPORT_RUNNER": os.environ.get("CLIENTMAP_IMPORT_RUNNER", "thread"),
+    # A running job whose worker gave no sign of life for this long is reaped (requeued or failed).
+    "JOB_STALE_SECONDS": int(os.environ.get("CLIENTMAP_JOB_STALE_SECONDS", "120")),
     # X1 surveys: a link expires after this many days; nobody is surveyed twice inside the
     # quiet period; one reminder goes after this many days unless answered; the never-asked
     # list counts anyone not asked in this many months.

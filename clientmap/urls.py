@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from clientmap.api import api
+from clientmap.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]
@@ -22,3 +24,6 @@ urlpatterns += i18n_patterns(
     path("fit/", include("clientmap.fit.urls")),
     prefix_default_language=False,
 )
+
+# A busy database (no pooled connection free) answers 503 with Retry-After, not 500.
+handler500 = "clientmap.core.views.server_error"

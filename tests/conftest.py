@@ -10,9 +10,30 @@ from tests import factories as f
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Cached figures must not leak between tests (ids repeat after a rollback)."""
+def _jobs_run_at_once(settings):
+    """Background jobs run deterministically in tests: at once, in the process that queues them.
+    Tests of the worker itself use the ``job_queue`` fixture."""
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def job_queue(settings):
+    """Jobs go to the database queue, for ``clientmap worker`` (or ``jobs.run``) to take."""
+    settings.TASKS = DATABASE_QUEUE
+    return DATABASE_QUEUE
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Cached figures must not leak between tests (ids repeat after a rollback). The cache is
+    per process in tests (production: the database on PostgreSQL, or Redis)."""
+    settings.CACHES = LOCMEM
     from django.core.cache import cache
 
     cache.clear()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import get_language_from_path
 
+from clientmap.core import replica
 from clientmap.core.roles import role_of
 
 
@@ -26,4 +27,6 @@ def clientmap(request: HttpRequest) -> dict:
         "cm_role": role,
         "cm_internal": role in {"staff", "team_member"},
         "cm_next": path_without_language(request.get_full_path()),
+        # With a read replica: the primary does not answer, so pages say writes are unavailable.
+        "cm_writes_unavailable": replica.configured() and not replica.primary_available(),
     }

@@ -1,10 +1,9 @@
 """Import jobs shared by the web upload, the API and ``clientmap worker``.
 
-A job is created from an uploaded file and run in the background: by a thread of the web process
-(the default, right for one process on SQLite) or, with ``CLIENTMAP_IMPORT_RUNNER=worker``, by a
-``clientmap worker`` process (several web workers on PostgreSQL; see docs/deployment.md). The
-import itself runs in one transaction, so its progress is kept in Django's cache (use a shared
-cache such as Redis when the worker is another process) and the outcome in the job row.
+An upload becomes an :class:`ImportJob` (the file, the options, the report) run by the background
+job ``imports.run`` (:mod:`clientmap.core.jobs`: a ``clientmap worker`` process takes it from the
+database queue). The import itself runs in one transaction; its progress is reported through the
+job, and its outcome is stored on the import job.
 """
 
 from __future__ import annotations
@@ -18,12 +17,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientmap.core import jobs
 from clientmap.core.db import retrying
+from clientmap.core.models import Job
+from clientmap.customers import rules
 from clientmap.directory import inbox
 from clientmap.directory.models import Message, Person
 from clientmap.imports import mapping, workbook
@@ -32,6 +32,7 @@ from clientmap.imports.errors import RowError
 from clientmap.imports.models import ImportJob
 
 MAX_UPLOAD = 2 * 1024**3  # 2 GiB
+_progress = threading.local()  # the running import's progress, in this thread
 
 
 class JobError(Exception):
@@ -115,62 +116,84 @@ def _toml(text: str) -> dict:
         raise mapping.MappingError(f"mapping: not valid TOML: {exc}") from None
 
 
+def job_key(job: ImportJob) -> str:
+    """The idempotency key of the background job that runs this import."""
+    return f"import:{job.pk}"
+
+
 def start(job: ImportJob) -> None:
-    """Run the job in the background, as configured."""
-    if settings.CLIENTMAP.get("IMPORT_RUNNER", "thread") == "worker":
-        return  # ``clientmap worker`` picks it up
-    transaction.on_commit(
-        lambda: threading.Thread(target=_run_in_thread, args=(job.pk,), daemon=True).start()
+    """Queue the import as a background job (``clientmap worker`` runs it; see core.jobs)."""
+    jobs.enqueue("imports.run", {"import_job": str(job.pk)}, key=job_key(job))
+
+
+def retry(job: ImportJob) -> None:
+    """Queue a failed import again (the user's *Retry*; ``clientmap jobs --retry`` does the same)."""
+    if job.status != ImportJob.Status.FAILED:
+        return
+    jobs.enqueue("imports.run", {"import_job": str(job.pk)}, key=job_key(job), retry_failed=True)
+
+
+def run_job(job: Job, progress: jobs.Progress) -> dict:
+    """The ``imports.run`` job: run the import; a refused file ends the job as failed.
+
+    The import commits, then its customer relations are rebuilt (a second transaction). A
+    worker killed between the two leaves relations behind the data, and a retry that changes
+    nothing would not rebuild them: so a retried import always rebuilds them all.
+    """
+    result = run(job.params["import_job"])
+    if result.status == ImportJob.Status.FAILED:
+        first = (result.errors or [{}])[0]
+        raise jobs.Failed(first.get("message") or "The import failed.")
+    if (job.params.get("retry") or job.attempts > 1) and not result.check_only:
+        progress(step="recompute")
+        rules.recompute()
+    return {"import_job": str(result.pk), "status": result.status}
+
+
+def job_failed(job: Job, reason: str) -> None:
+    """The job ended failed outside the import (its worker died): say so on the import."""
+    ImportJob.objects.filter(
+        pk=job.params.get("import_job"),
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+    ).update(
+        status=ImportJob.Status.FAILED,
+        errors=[RowError("", None, None, None, reason).as_dict()],
+        finished_at=timezone.now(),
     )
 
 
-def _run_in_thread(job_id) -> None:
-    try:
-        run(job_id)
-    finally:
-        close_old_connections()
-
-
-def claim_next() -> ImportJob | None:
-    """Atomically take the oldest queued job (safe with several workers)."""
-    with transaction.atomic():
-        qs = ImportJob.objects.filter(status=ImportJob.Status.QUEUED).order_by("created_at")
-        from django.db import connection
-
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        job = qs.first()
-        if job is None:
-            return None
-        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
-            status=ImportJob.Status.RUNNING, started_at=timezone.now()
-        )
-    return job if claimed else None
-
-
-def progress_key(job_id) -> str:
-    return f"clientmap:import:{job_id}"
+def job_requeued(job: Job) -> None:
+    """The job is queued again (retried, or its worker died): so is the import."""
+    ImportJob.objects.filter(
+        pk=job.params.get("import_job"),
+        status__in=[ImportJob.Status.RUNNING, ImportJob.Status.FAILED],
+    ).update(
+        status=ImportJob.Status.QUEUED, errors=[], report={}, started_at=None, finished_at=None
+    )
 
 
 def progress(job: ImportJob) -> dict:
     """What the job is doing now: bytes done of total, rows, step."""
-    data = cache.get(progress_key(job.pk)) or {}
+    bg = Job.objects.filter(key=job_key(job)).first()
+    data = jobs.progress_of(bg) if bg else {}
     if job.finished:
         data = {**data, "done": job.size, "total": job.size, "percent": 100}
     return {"done": 0, "total": job.size, "rows": 0, "step": "", "percent": 0, **data}
 
 
 def _set_progress(job_id, **values) -> None:
-    data = cache.get(progress_key(job_id)) or {}
+    data = dict(getattr(_progress, "data", {}) or {})
     data.update(values)
     total = data.get("total") or 0
     if total:
         data["percent"] = min(99, int(100 * data.get("done", 0) / total))
-    cache.set(progress_key(job_id), data, 24 * 3600)
+    _progress.data = data
+    jobs.report(**data)
 
 
 def run(job_id) -> ImportJob:
     """Run one job to the end; the outcome (report or errors) is stored on the job."""
+    _progress.data = {}
     updated = retrying(
         lambda: ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
             status=ImportJob.Status.RUNNING, started_at=timezone.now()

@@ -7,4 +7,5 @@ app_name = "imports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<uuid:pk>/", views.job, name="job"),
+    path("<uuid:pk>/retry/", views.retry, name="retry"),
 ]

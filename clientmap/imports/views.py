@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from clientmap.core import jobs
 from clientmap.core.decorators import staff_required
 from clientmap.imports import mapping, services
 from clientmap.imports.models import ImportJob
@@ -60,7 +61,18 @@ def job_url(job: ImportJob) -> str:
 @staff_required
 def job(request: HttpRequest, pk) -> HttpResponse:
     j = get_object_or_404(ImportJob, pk=pk)
+    if not j.finished and jobs.reap_key(services.job_key(j)):
+        j.refresh_from_db()  # its worker died: the job now says so (failed, or queued again)
     context = {"job": j, "progress": services.progress(j)}
     if request.htmx:
         return render(request, "imports/_job.html", context)
     return render(request, "imports/job.html", context)
+
+
+@staff_required
+def retry(request: HttpRequest, pk) -> HttpResponse:
+    """Queue a failed import again (after its worker died, or once its file was fixed)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.retry(get_object_or_404(ImportJob, pk=pk))
+    return redirect(job_url(get_object_or_404(ImportJob, pk=pk)))

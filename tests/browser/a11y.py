@@ -43,6 +43,8 @@ SKIP: dict[str, str] = {
     "fit:recompute": "POST only: the staff 'recompute' button's target",
     "fit:override": "POST only: the staff override form's target",
     "fit:clear_override": "POST only: the staff 'end the override' button's target",
+    "healthz": "JSON for load balancers and monitors (clientmap.core.health), no HTML",
+    "imports:retry": "POST only: the 'Retry this import' button's target",
     "experience:survey_people": "POST only: the never-asked list's 'survey them' button",
     "experience:survey_links": "a CSV download of the open survey links, not a page",
 }
@@ -267,6 +269,7 @@ def plan(users: dict, samples: dict) -> Plan:
     ok: dict[str, set[str]] = {}  # role → names seen as 200 HTML
     why: dict[str, list[str]] = {}
     paths: dict[str, str] = {}
+    forbidden: dict[str, Pattern] = {}  # role → a pattern it may not see (its 403 page is checked)
     with translation.override("en"):
         for role, user in users.items():
             client = Client()
@@ -296,6 +299,8 @@ def plan(users: dict, samples: dict) -> Plan:
                             found.setdefault(match.view_name, match.kwargs)
                     else:
                         why.setdefault(p.name, []).append(f"{role}: {r.status_code} {kind}")
+                        if r.status_code == 403:
+                            forbidden.setdefault(role, p)
                 todo = left
             for p in todo:
                 why.setdefault(p.name, []).append(
@@ -313,6 +318,13 @@ def plan(users: dict, samples: dict) -> Plan:
                         path = _sample_path(p, samples, found)
                         if path:
                             states.append(PageState(role, lang, p.name, path))
+                # The error pages: 404 (a path nothing resolves), and 403 where the role meets one.
+                prefix = "" if lang == settings.LANGUAGE_CODE else f"/{lang}"
+                states.append(PageState(role, lang, "404", f"{prefix}/no-such-page/"))
+                if role in forbidden:
+                    path = _sample_path(forbidden[role], samples, found)
+                    if path:
+                        states.append(PageState(role, lang, "403", path))
     seen = set().union(*ok.values())
     unvisited = {p.name: "; ".join(why.get(p.name, [])) for p in patterns if p.name not in seen}
     return Plan(states, unvisited, skipped, stale_skips(skipped))

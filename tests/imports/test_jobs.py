@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import override_settings
 
 from clientmap.core.db import retrying
 from clientmap.directory.models import Person
@@ -115,14 +114,13 @@ def test_api_refuses_non_staff(client, tmp_path) -> None:
     assert response.status_code == 403
 
 
-@override_settings(CLIENTMAP={"ACTIVE_WINDOW_DAYS": 365, "IMPORT_RUNNER": "worker"})
-def test_worker_runs_queued_jobs(client, tmp_path) -> None:
+def test_worker_runs_queued_jobs(client, tmp_path, job_queue) -> None:
     client.force_login(f.user("boss", staff=True))
     upload = SimpleUploadedFile("demo.zip", workbook_zip(tmp_path))
     client.post("/imports/", {"file": upload, "format": "workbook", "check": "1"})
     job = ImportJob.objects.get()
     assert job.status == "queued"
-    call_command("worker", "--once")
+    call_command("worker", "--batch")
     job.refresh_from_db()
     assert job.status == "done" and job.report["check"] is True
     assert Request.objects.count() == 0  # check only

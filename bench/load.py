@@ -1,0 +1,266 @@
+"""Load, tried: ``python -m bench load --database-url postgres://…/scratch``.
+
+Builds (or, with the same number of requests already imported, reuses) the synthetic world on
+PostgreSQL, serves it with ``clientmap serve`` (the production server and settings), and drives
+the main pages and API reads, one after the other, for a bounded time each from a small
+keep-alive HTTP client of ours on loopback (threads). Reports per page: requests per second,
+p50/p95/p99 latency and errors, and in the same run the throughput of a bare Django view (a
+constant, through the same server, middleware and session) — the target is every main page at
+≥ 0.5× the bare view. ``--soak MINUTES`` then cycles through all pages and samples the server
+processes' memory (RSS) every 10 s: it must stay flat. Results: bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SETUP = """
+import json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientmap.settings")
+import django
+django.setup()
+from django.contrib.auth import get_user_model, HASH_SESSION_KEY, SESSION_KEY, BACKEND_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db.models import Count
+from clientmap.directory.models import Organization, Person, Team
+from clientmap.customers.models import CustomerRelation
+User = get_user_model()
+u, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True, "is_superuser": True})
+s = SessionStore()
+s[SESSION_KEY] = str(u.pk)
+s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+s[HASH_SESSION_KEY] = u.get_session_auth_hash()
+s.create()
+team = (CustomerRelation.objects.values("team__key").annotate(n=Count("id")).order_by("-n").first() or {}).get("team__key")
+person = CustomerRelation.objects.values_list("person__key", flat=True).order_by("person_id").first()
+org = Organization.objects.filter(is_home=False).values_list("key", flat=True).order_by("id").first()
+print(json.dumps({"session": s.session_key, "team": team, "person": person, "org": org,
+                  "requests": __import__("clientmap.engagements.models", fromlist=["Request"]).Request.objects.count()}))
+"""
+
+PAGES = [
+    ("bare view (constant)", "/bench/bare/"),
+    ("home / overview", "/"),
+    ("teams", "/teams/"),
+    ("a team's customers (the largest team)", "/teams/{team}/"),
+    ("people", "/people/"),
+    ("a person", "/people/{person}/"),
+    ("organizations", "/directory/"),
+    ("an organization", "/directory/{org}/"),
+    ("voice portal", "/voice/"),
+    ("value chain", "/value-chain/"),
+    ("API: team customers", "/api/customers/teams/{team}/customers?limit=50"),
+    ("API: people", "/api/directory/people?limit=50"),
+    ("API: customer of a person", "/api/customers/people/{person}"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def drive(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> dict:
+    """``concurrency`` keep-alive clients request ``path`` for ``seconds``; latencies in ms."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "en"})
+                r = conn.getresponse()
+                r.read()
+                ok = 200 <= r.status < 400
+                key = str(r.status)
+                if r.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException) as exc:
+                ok, key = False, type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            elapsed = (time.perf_counter() - t) * 1000
+            if ok:
+                mine.append(elapsed)
+            else:
+                with lock:
+                    errors[key] = errors.get(key, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return (
+            round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
+            if latencies
+            else 0.0
+        )
+
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / wall, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0,
+        "errors": errors,
+    }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the gunicorn master and workers)."""
+    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(pid)], capture_output=True, text=True)
+    own = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True)
+    kb = sum(int(x) for x in (out.stdout + own.stdout).split())
+    return round(kb / 1024, 1)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench load", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=15, help="per page")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn processes (default: serve's)"
+    )
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--soak", type=float, default=0, help="minutes of soak (memory flat)")
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("--database-url postgres://…/scratch is required (it may be emptied)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="clientmap-load-"))
+    env = dict(os.environ, CLIENTMAP_DATA_DIR=str(tmp), PYTHONPATH=str(ROOT))
+    env.update(DATABASE_URL=args.database_url, CLIENTMAP_URLCONF="bench.load_urls")
+    env.pop("DEBUG", None)
+    cm = [sys.executable, "-m", "clientmap"]
+
+    def setup() -> dict:
+        out = subprocess.run(
+            [sys.executable, "-c", SETUP], env=env, cwd=ROOT, capture_output=True, text=True
+        )
+        if out.returncode:
+            sys.stderr.write(out.stderr)
+            raise SystemExit("setup failed")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    subprocess.run([*cm, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    info = setup()
+    built = False
+    if info["requests"] != args.requests:
+        from bench import world
+
+        print(f"building the world of {args.requests} requests …", flush=True)
+        subprocess.run([*cm, "flush", "--no-input"], env=env, cwd=ROOT, check=True)
+        world.write(tmp / "world", world.Scale(requests=args.requests))
+        t = time.perf_counter()
+        subprocess.run(
+            [*cm, "import", str(tmp / "world"), "--format", "workbook"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"imported in {time.perf_counter() - t:.0f} s", flush=True)
+        info = setup()
+        built = True
+    else:
+        print(f"reusing the world of {info['requests']} requests", flush=True)
+
+    port = free_port()
+    serve = [*cm, "serve", f"127.0.0.1:{port}", "--threads", str(args.threads)]
+    if args.workers:
+        serve += ["--workers", str(args.workers)]
+    server = subprocess.Popen(
+        serve, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    results: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "requests_in_world": info["requests"],
+        "world_built_now": built,
+        "seconds_per_page": args.seconds,
+        "concurrency": args.concurrency,
+        "server": {"workers": args.workers or "default", "threads": args.threads},
+        "pages": {},
+    }
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit(
+                        "the server did not start: "
+                        + (server.stderr.read() if server.poll() is not None else "")
+                    ) from None
+                time.sleep(0.5)
+        cookie = f"sessionid={info['session']}"
+        for name, path in PAGES:
+            url = path.format(**info)
+            drive(port, url, cookie, min(2.0, args.seconds / 5), 2)  # warm up
+            r = drive(port, url, cookie, args.seconds, args.concurrency)
+            results["pages"][name] = {"path": url, **r}
+            print(
+                f"{name:45s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f} ms  errors {sum(r['errors'].values())}",
+                flush=True,
+            )
+        bare = results["pages"]["bare view (constant)"]["rps"] or 1
+        for r in results["pages"].values():
+            r["ratio_to_bare"] = round(r["rps"] / bare, 2)
+        if args.soak:
+            samples = []
+            end = time.time() + args.soak * 60
+            while time.time() < end:
+                for _name, path in PAGES[1:]:
+                    drive(port, path.format(**info), cookie, 1.0, args.concurrency)
+                samples.append(
+                    {"t": round(args.soak * 60 - (end - time.time())), "rss_mb": rss_mb(server.pid)}
+                )
+                print(f"soak {samples[-1]}", flush=True)
+            results["soak"] = samples
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    out = ROOT / "bench" / "results" / "load.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(f"results in {out}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
