@@ -5,13 +5,25 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from clientmap.core.api_auth import INTERNAL
+from clientmap.core.api_support import MAX_LIMIT, document_errors
 
-api = NinjaAPI(
+
+class ClientmapAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        # every operation documents the error responses it may give (one shared body)
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = ClientmapAPI(
     title="Clientmap API",
     version="1",
     description="Who are an IT organization's customers, and why. "
-    "Authenticate with a session (browser, CSRF token required for writes) or HTTP Basic. "
-    "Staff and team members reach everything; customer portal users only the portal endpoints.",
+    "Authenticate with a personal API token (`Authorization: Bearer cm_…`; create one on the "
+    "*API tokens* page or with `clientmap token create USER`) or with the browser session "
+    "(CSRF token required for writes). Read-only tokens may only GET. "
+    "Staff and team members reach everything; customer portal users only the portal endpoints. "
+    f"Lists take `limit` (at most {MAX_LIMIT}) and `offset`; keys in paths write `%` as `%25` "
+    "and `/` as `%2F` before the usual percent-encoding (docs/api.md).",
     auth=INTERNAL,
     urls_namespace="api",
 )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "clientmap.core",
@@ -87,6 +90,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clientmap.core.middleware.RefuseNulBytes",
+    "csp.middleware.CSPMiddleware",
     "clientmap.core.middleware.ReplicaReads",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,10 +100,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clientmap.core.middleware.LoginRequired",
+    "clientmap.core.middleware.AuditUserMiddleware",
     "clientmap.core.derived.CurrentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last: turns a locked-out sign-in into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = os.environ.get(
@@ -178,6 +186,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Passwords: Argon2id first; PBKDF2 hashes from before are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Sign-in throttling (django-axes): after CLIENTMAP_LOGIN_FAILURES failed attempts for one user
+# name from one address, that pair is locked for CLIENTMAP_LOCKOUT_MINUTES (or until
+# ``clientmap unlock USER``). The same check guards the password asked before making an API token.
+AUTHENTICATION_BACKENDS = [
+    "clientmap.core.auth_backends.Throttled",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_flag("CLIENTMAP_THROTTLE", default=True)
+AXES_FAILURE_LIMIT = int(os.environ.get("CLIENTMAP_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CLIENTMAP_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "clientmap.core.views.locked_out"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -216,6 +247,21 @@ WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clientmap@localhost")
+
+# Content-Security-Policy (django-csp): only this site's own files; no inline script or style
+# (no nonce, no 'unsafe-inline'), no framing (and X-Frame-Options DENY for old browsers).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Security defaults; CLIENTMAP_HTTPS=1 turns on the TLS-only ones.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,11 +1,15 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from clientmap.api import api
 from clientmap.core.health import healthz
 
 urlpatterns = [
+    # the language switch works before signing in too (it is on the login page)
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
@@ -25,5 +29,6 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler404 = "clientmap.core.views.not_found"
 # A busy database (no pooled connection free) answers 503 with Retry-After, not 500.
 handler500 = "clientmap.core.views.server_error"

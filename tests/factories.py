@@ -94,3 +94,13 @@ def user(username: str | None = None, *, staff: bool = False, person: Person | N
 
 
 PASSWORD = "pw-Clientmap-2026"
+
+
+def bearer(who, *, read_only: bool = False) -> dict:
+    """Request headers with a new API token of ``who`` (a user or a user name)."""
+    from clientmap.core import tokens
+
+    if isinstance(who, str):
+        who = get_user_model().objects.get(username=who)
+    _record, text = tokens.create_token(who, read_only=read_only)
+    return {"HTTP_AUTHORIZATION": f"Bearer {text}"}

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import json
 
-from clientmap.core import hooks
-from clientmap.core.decorators import internal_required
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from clientmap.core import hooks, tokens
+from clientmap.core.csvfiles import csv_response
+from clientmap.core.decorators import internal_required, staff_required
+from clientmap.core.models import ApiToken, AuditEvent
+from clientmap.core.roles import is_staff
 
 
 @internal_required
@@ -13,6 +22,143 @@ def home(request: HttpRequest) -> HttpResponse:
     figures through ``hooks.overview``)."""
     figures, blocks = hooks.overview_figures()
     return render(request, "core/home.html", {"overview": figures, "overview_blocks": blocks})
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Everyone signed in: their own API tokens (staff: everyone's), create (shown once), revoke."""
+    created_text = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            qs = ApiToken.objects.all() if is_staff(request.user) else request.user.api_tokens
+            record = (
+                qs.filter(pk=request.POST.get("token", "")).first()
+                if request.POST.get("token", "").isdigit()
+                else None
+            )
+            if record is None:
+                raise Http404
+            tokens.revoke(record, by=request.user)
+            messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": record.prefix})
+            return redirect("api_tokens")
+        if request.user.has_usable_password():
+            # a token is a long-lived key: confirm the password (throttled like the login form)
+            from django.contrib.auth import authenticate
+
+            confirmed = authenticate(
+                request,
+                username=request.user.get_username(),
+                password=request.POST.get("password", ""),
+            )
+            if confirmed is None or confirmed.pk != request.user.pk:
+                messages.error(request, _("Your password is needed to make a token."))
+                return redirect("api_tokens")
+        days_text = request.POST.get("expires", "").strip()
+        try:
+            days = float(days_text) if days_text else None
+            if days is not None and not 0 < days <= 3650:
+                raise ValueError
+        except ValueError:
+            messages.error(request, _("Expiry must be a number of days between 1 and 3650."))
+            return redirect("api_tokens")
+        _record, created_text = tokens.create_token(
+            request.user,
+            read_only=request.POST.get("scope") != "write",
+            expires_days=days,
+            name=request.POST.get("name", "").strip()[:100],
+        )
+    qs = ApiToken.objects.select_related("user")
+    if not is_staff(request.user):
+        qs = qs.filter(user=request.user)
+    return render(
+        request,
+        "core/tokens.html",
+        {"tokens": qs.order_by("revoked_at", "-created")[:200], "created_text": created_text},
+    )
+
+
+@staff_required
+def audit(request: HttpRequest) -> HttpResponse:
+    """Staff: who changed what (imports, overrides, merges, triage, roles, tokens); CSV export."""
+    qs = AuditEvent.objects.all()
+    action = request.GET.get("action", "").strip()
+    who = request.GET.get("user", "").strip()
+    if action:
+        qs = qs.filter(action__startswith=action[:50])
+    if who:
+        qs = qs.filter(username=who[:150])
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "audit-log",
+            [
+                _("time"),
+                _("user"),
+                _("action"),
+                _("object type"),
+                _("object"),
+                _("before"),
+                _("after"),
+            ],
+            (
+                (
+                    e.at.isoformat(),
+                    e.username,
+                    e.action,
+                    e.object_type,
+                    e.object_key,
+                    json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+                    json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+                )
+                for e in qs.iterator(chunk_size=2000)
+            ),
+        )
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "page": page,
+            "action": action,
+            "who": who,
+            "actions": AuditEvent.objects.order_by("action")
+            .values_list("action", flat=True)
+            .distinct(),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: JSON on the API (as its schema says), the usual page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """The answer to a locked-out sign-in: the login page with the reason, 429."""
+    from django.conf import settings as conf
+
+    minutes = int(conf.AXES_COOLOFF_TIME.total_seconds() // 60) if conf.AXES_COOLOFF_TIME else 0
+    message = _(
+        "Too many failed sign-ins for this user from this address: locked for %(minutes)d "
+        "minutes. An administrator can unlock it now (clientmap unlock USER)."
+    ) % {"minutes": minutes}
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    if request.resolver_match and request.resolver_match.url_name == "api_tokens":
+        messages.error(request, message)
+        return redirect("api_tokens")
+    from django.contrib.auth.forms import AuthenticationForm
+
+    form = AuthenticationForm(request)
+    return render(
+        request, "registration/login.html", {"form": form, "locked_out": message}, status=429
+    )
 
 
 RETRY_AFTER_SECONDS = 2

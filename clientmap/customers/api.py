@@ -8,10 +8,11 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clientmap.core import hooks
 from clientmap.core.api_schemas import FitBadgeOut
+from clientmap.core.api_support import Page
 from clientmap.core.roles import is_staff
 from clientmap.customers import rules, selectors, shapes
 from clientmap.customers.models import Kind
@@ -97,13 +98,13 @@ class _Page:
 
 
 @router.get(
-    "/teams/{team_key}/customers",
+    "/teams/{key:team_key}/customers",
     response=list[RelationOut],
     summary="Who are this team's customers, and why",
     description="Filters: kind, basis (any of R, D, S, I), active (true/false); "
     "prospects=true lists prospects (declined or never-accepted requests only) instead.",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def team_customers(
     request,
     team_key: str,
@@ -115,6 +116,8 @@ def team_customers(
     team = get_object_or_404(Team, key=team_key)
     if kind and kind not in Kind.values:
         raise HttpError(400, f"kind must be one of {', '.join(Kind.values)}")
+    if basis and (len(basis) > 4 or set(basis.upper()) - set("RDSI")):
+        raise HttpError(400, "basis must be letters among R, D, S, I (e.g. RD)")
     qs = selectors.team_customers(
         team, kind=kind or None, basis=basis or None, active=active, prospects=prospects
     )
@@ -122,7 +125,7 @@ def team_customers(
 
 
 @router.get(
-    "/teams/{team_key}/customers/{person_key}/evidence",
+    "/teams/{key:team_key}/customers/{key:person_key}/evidence",
     response=list[EvidenceOut],
     summary="The requests and involvements behind one relation",
 )
@@ -134,7 +137,7 @@ def evidence(request, team_key: str, person_key: str):
 
 
 @router.get(
-    "/people/{person_key}",
+    "/people/{key:person_key}",
     response=CustomerOfOut,
     summary="Whose customer is this person, and why (or why not)",
 )

@@ -6,9 +6,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from clientmap.catalog.models import Service
 from clientmap.core import hooks
+from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
 from clientmap.customers import overview, selectors
 from clientmap.customers.models import CustomerRelation, Kind
@@ -101,6 +103,39 @@ def team(request: HttpRequest, key: str) -> HttpResponse:
         active=None if not f["active"] else f["active"] == "active",
         prospects=f["prospects"],
     )
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"{'prospects' if f['prospects'] else 'customers'}-{t.key}",
+            [
+                _("person key"),
+                _("name"),
+                _("e-mail"),
+                _("organization"),
+                _("kind"),
+                _("basis"),
+                _("active"),
+                _("first evidence"),
+                _("last evidence"),
+                _("agreed requests"),
+                _("involvements"),
+            ],
+            (
+                (
+                    r.person.key,
+                    r.person.name,
+                    r.person.email,
+                    r.person.organization.name,
+                    r.get_kind_display(),
+                    r.basis,
+                    _("yes") if r.active else _("no"),
+                    r.first_evidence.isoformat() if r.first_evidence else "",
+                    r.last_evidence.isoformat() if r.last_evidence else "",
+                    r.request_count,
+                    r.involvement_count,
+                )
+                for r in rows.iterator(chunk_size=2000)
+            ),
+        )
     page: Page = Paginator(rows, 100).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     badges = hooks.account_badges_for(r.person.organization_id for r in page.object_list)

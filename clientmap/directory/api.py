@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clientmap.catalog.models import Service
 from clientmap.core import hooks
 from clientmap.core.api_schemas import FitBadgeOut
+from clientmap.core.api_support import Page
 from clientmap.directory.models import Organization, Person, Team, Unit
 
 router = Router(tags=["directory"])
@@ -95,7 +96,7 @@ def _team(t: Team) -> dict:
 
 
 @router.get("/organizations", response=list[OrganizationOut], summary="Organizations")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def organizations(request, q: str = ""):
     qs = Organization.objects.order_by("key")
     if q:
@@ -103,13 +104,13 @@ def organizations(request, q: str = ""):
     return _LazyList(qs, _org, lambda o: o.pk)
 
 
-@router.get("/organizations/{key}", response=OrganizationOut, summary="One organization")
+@router.get("/organizations/{key:key}", response=OrganizationOut, summary="One organization")
 def organization(request, key: str):
     return _org(get_object_or_404(Organization, key=key))
 
 
 @router.get("/units", response=list[UnitOut], summary="Units")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def units(request, organization: str = ""):
     qs = Unit.objects.select_related("organization", "parent").order_by("key")
     if organization:
@@ -117,7 +118,7 @@ def units(request, organization: str = ""):
     return _LazyList(qs, _unit)
 
 
-@router.get("/units/{key}", response=UnitOut, summary="One unit")
+@router.get("/units/{key:key}", response=UnitOut, summary="One unit")
 def unit(request, key: str):
     return _unit(get_object_or_404(Unit.objects.select_related("organization", "parent"), key=key))
 
@@ -148,7 +149,7 @@ class _LazyList:
 
 
 @router.get("/people", response=list[PersonOut], summary="People")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def people(request, q: str = "", organization: str = "", unit: str = ""):
     qs = _people_qs()
     if q:
@@ -160,13 +161,13 @@ def people(request, q: str = "", organization: str = "", unit: str = ""):
     return _LazyList(qs, _person, lambda p: p.organization_id)
 
 
-@router.get("/people/{key}", response=PersonOut, summary="One person")
+@router.get("/people/{key:key}", response=PersonOut, summary="One person")
 def person(request, key: str):
     return _person(get_object_or_404(_people_qs(), key=key))
 
 
 @router.get("/teams", response=list[TeamOut], summary="Teams")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def teams(request, q: str = ""):
     qs = Team.objects.select_related("unit").order_by("key")
     if q:
@@ -174,7 +175,7 @@ def teams(request, q: str = ""):
     return _LazyList(qs, _team)
 
 
-@router.get("/teams/{key}", response=TeamDetail, summary="One team, its members and services")
+@router.get("/teams/{key:key}", response=TeamDetail, summary="One team, its members and services")
 def team(request, key: str):
     t = get_object_or_404(Team.objects.select_related("unit"), key=key)
     return {

@@ -6,5 +6,5 @@ app_name = "directory"
 
 urlpatterns = [
     path("", views.organizations, name="organizations"),
-    path("<str:key>/", views.organization, name="organization"),
+    path("<key:key>/", views.organization, name="organization"),
 ]

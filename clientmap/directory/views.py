@@ -6,8 +6,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from clientmap.core import hooks
+from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Organization, Person, Unit
@@ -94,6 +96,28 @@ def customer_counts(organization: Organization, people_total: int) -> dict:
     return agg
 
 
+def _people_csv(org: Organization, qs) -> HttpResponse:
+    """The organization's people for a spreadsheet, with how many teams count each a customer."""
+    qs = qs.annotate(
+        customer_of=Count("customer_relations", filter=Q(customer_relations__is_customer=True))
+    )
+    return csv_response(
+        f"people-{org.key}",
+        [_("person key"), _("name"), _("e-mail"), _("unit"), _("manager"), _("customer of teams")],
+        (
+            (
+                p.key,
+                p.name,
+                p.email,
+                p.unit.name if p.unit_id else "",
+                p.manager.name if p.manager_id else "",
+                p.customer_of,
+            )
+            for p in qs.iterator(chunk_size=2000)
+        ),
+    )
+
+
 @internal_required
 def organization(request: HttpRequest, key: str) -> HttpResponse:
     org = get_object_or_404(Organization, key=key)
@@ -103,6 +127,8 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
     qs = everyone.select_related("unit", "manager")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q) | Q(email__icontains=q))
+    if request.GET.get("format") == "csv":
+        return _people_csv(org, qs.order_by("name", "pk"))
     page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
     teams = dict(
         CustomerRelation.objects.filter(

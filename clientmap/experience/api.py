@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from clientmap.catalog.models import Service
+from clientmap.core.api_auth import STAFF
 from clientmap.core.roles import is_staff
 from clientmap.customers.models import Kind
 from clientmap.directory.models import Organization, Person, Team
@@ -107,7 +108,7 @@ def satisfaction(request, by: str = "team", team: str | None = None, window: int
 
 
 @router.get(
-    "/teams/{key}/value-chain",
+    "/teams/{key:key}/value-chain",
     summary="Direct customers' and reached paying customers' satisfaction",
 )
 def value_chain(request, key: str):
@@ -158,7 +159,9 @@ def answers(request, since: date | None = None, team: str | None = None):
     return [_tp(t) for t in qs]
 
 
-@router.get("/people/{key}/journey", response=list[TouchpointOut], summary="A person's touchpoints")
+@router.get(
+    "/people/{key:key}/journey", response=list[TouchpointOut], summary="A person's touchpoints"
+)
 @paginate(LimitOffsetPagination)
 def journey(request, key: str, team: str | None = None):
     person = get_object_or_404(Person, key=key)
@@ -170,7 +173,12 @@ def journey(request, key: str, team: str | None = None):
     return [_tp(t) for t in qs]
 
 
-@router.post("/touchpoints", response={201: TouchpointOut}, summary="Record a touchpoint (staff)")
+@router.post(
+    "/touchpoints",
+    response={201: TouchpointOut},
+    summary="Record a touchpoint (staff)",
+    auth=STAFF,
+)
 def record(request, payload: TouchpointIn):
     _staff(request)
 
@@ -201,7 +209,9 @@ def record(request, payload: TouchpointIn):
     return 201, _tp(t)
 
 
-@router.post("/surveys/send", summary="Send surveys for a request or to a segment (staff)")
+@router.post(
+    "/surveys/send", summary="Send surveys for a request or to a segment (staff)", auth=STAFF
+)
 def send(request, payload: SendIn):
     _staff(request)
     if bool(payload.request) == bool(payload.segment):
@@ -229,7 +239,7 @@ def send(request, payload: SendIn):
     return result.as_dict()
 
 
-@router.post("/surveys/remind", summary="Send the reminders that are due (staff)")
+@router.post("/surveys/remind", summary="Send the reminders that are due (staff)", auth=STAFF)
 def remind(request):
     _staff(request)
     return {"reminded": services.remind()}

@@ -6,8 +6,8 @@ app_name = "experience"
 
 urlpatterns = [
     path("", views.satisfaction, name="satisfaction"),
-    path("teams/<str:key>/", views.team_experience, name="team"),
-    path("people/<str:key>/journey/", views.journey, name="journey"),
+    path("teams/<key:key>/", views.team_experience, name="team"),
+    path("people/<key:key>/journey/", views.journey, name="journey"),
     path("never-asked/", views.never_asked, name="never_asked"),
     path("never-asked/survey/", views.survey_people, name="survey_people"),
     path("surveys/", views.surveys, name="surveys"),

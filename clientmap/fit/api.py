@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from clientmap.core.api_auth import STAFF
 from clientmap.core.roles import is_staff
 from clientmap.directory.models import Organization
 from clientmap.fit import config, rules, selectors, services
@@ -198,6 +199,7 @@ def account_detail(request, key: str):
     "/overrides/{path:key}",
     response={201: AccountOut},
     summary="Override an account's group (staff)",
+    auth=STAFF,
 )
 def override(request, key: str, payload: OverrideIn):
     _staff(request)
@@ -218,7 +220,10 @@ def override(request, key: str, payload: OverrideIn):
 
 
 @router.delete(
-    "/overrides/{path:key}", response=AccountOut, summary="End an account's override now (staff)"
+    "/overrides/{path:key}",
+    response=AccountOut,
+    summary="End an account's override now (staff)",
+    auth=STAFF,
 )
 def clear_override(request, key: str):
     _staff(request)
@@ -250,7 +255,7 @@ def moves(request, days: int = 30):
     ]
 
 
-@router.post("/recompute", response=RunOut, summary="Recompute every account (staff)")
+@router.post("/recompute", response=RunOut, summary="Recompute every account (staff)", auth=STAFF)
 def recompute(request):
     _staff(request)
     run = rules.recompute()
@@ -262,7 +267,12 @@ def get_settings(request):
     return config.current()
 
 
-@router.put("/settings", response=dict[str, float], summary="Change weights and thresholds (staff)")
+@router.put(
+    "/settings",
+    response=dict[str, float],
+    summary="Change weights and thresholds (staff)",
+    auth=STAFF,
+)
 def put_settings(request, payload: dict[str, float]):
     _staff(request)
     locked = config.file_values()

@@ -10,11 +10,12 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from clientmap.core.api_auth import STAFF
 from clientmap.core.roles import is_staff
 from clientmap.imports import mapping, services
 from clientmap.imports.models import ImportJob
 
-router = Router(tags=["imports"])
+router = Router(tags=["imports"], auth=STAFF)
 
 
 class JobOut(Schema):

@@ -15,6 +15,10 @@ class ImportsConfig(AppConfig):
 
         for section in [*voice_files.SECTIONS, *valuechain_files.SECTIONS, *accounts.SECTIONS]:
             register_section(section)
+
+        from clientmap.imports import audit_hooks
+
+        audit_hooks.connect()
         register_section(touchpoints.SECTION)
         register_after_write(touchpoints.after_import)
 

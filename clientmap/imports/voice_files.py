@@ -13,6 +13,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from clientmap.catalog.models import Service
+from clientmap.core.csvfiles import escape_exact
 from clientmap.directory.models import Person, Team
 from clientmap.imports.workbook import Report, Section, Sheet
 from clientmap.voice.models import Comment, Vote, Wish
@@ -233,7 +234,7 @@ def _export(name: str, header: list[str], rows) -> int:
             w = csv.writer(fh)
             w.writerow(header)
             for row in rows():
-                w.writerow(["" if v is None else v for v in row])
+                w.writerow([escape_exact("" if v is None else v) for v in row])
                 n += 1
         return n
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 
 from clientmap.catalog.models import Consumption, Service
+from clientmap.core.csvfiles import escape_exact, restore, write_spreadsheet_csv
 from clientmap.customers import rules
 from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
 from clientmap.engagements.models import Involvement, Request
@@ -135,6 +136,14 @@ class Sheet:
                     self.error(1, None, None, "empty file: a header row is required")
                     return
                 self.header = [h.strip().lower() for h in records.header]
+                seen: dict[str, int] = {}
+                for i, h in enumerate(self.header, start=1):
+                    if h and h in seen:
+                        self.error(
+                            1, h, None, f"column {h!r} appears twice (columns {seen[h]} and {i})"
+                        )
+                        return
+                    seen.setdefault(h, i)
                 missing = [c for c in self.required if c not in self.header]
                 for c in missing:
                     self.error(1, c, None, "required column is missing")
@@ -143,7 +152,7 @@ class Sheet:
                 index = [self.header.index(c) if c in self.header else None for c in self.columns]
                 required = [self.columns.index(c) for c in self.required]
                 for line, values in _chain(first, rows):
-                    row = [values[i].strip() if i is not None else "" for i in index]
+                    row = [restore(values[i].strip()) if i is not None else "" for i in index]
                     if not any(row) and not any(v.strip() for v in values):
                         records.tally.records -= 1
                         records.tally.blank += 1
@@ -560,10 +569,12 @@ def _write_rejects(rejected: list, target: Path | str) -> Path:
     out = Path(target)
     rows = sorted((e for e, _ in rejected), key=lambda e: (e.file, e.line or 0))
     with open(out, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "line", "column", "value", "reason"])
-        for e in rows:
-            w.writerow([e.file, e.line or "", e.column or "", e.value or "", e.message])
+        # meant for a spreadsheet: cells that would run as formulas are neutralised
+        write_spreadsheet_csv(
+            fh,
+            ["file", "line", "column", "value", "reason"],
+            ([e.file, e.line or "", e.column or "", e.value or "", e.message] for e in rows),
+        )
     return out
 
 
@@ -586,7 +597,7 @@ def export_workbook(folder: Path | str) -> dict[str, int]:
             w.writerow(FILES[name][0])
             n = 0
             for row in rows:
-                w.writerow(["" if v is None else v for v in row])
+                w.writerow([escape_exact("" if v is None else v) for v in row])
                 n += 1
         written[name] = n
 

@@ -66,13 +66,13 @@ class ReachOut(Schema):
     served: ServedOut
 
 
-class PersonOut(NodeOut):
+class ReachedPersonOut(NodeOut):
     email: str = ""
     language: str = ""
 
 
 class DirectCustomerOut(Schema):
-    person: PersonOut
+    person: ReachedPersonOut
     kind: str
     team: str
     path: list[NodeOut]
@@ -181,17 +181,19 @@ class IsolatedOut(Schema):
 
 
 class AlertIn(Schema):
-    key: str = ""
-    service: str = Field("", description="service key or name (or use component)")
-    component: str = ""
-    severity: str = ""
-    time: str = ""
-    text: str = ""
+    key: str = Field("", max_length=200)
+    service: str = Field("", max_length=300, description="service key or name (or use component)")
+    component: str = Field("", max_length=300)
+    severity: str = Field("", max_length=50)
+    time: str = Field("", max_length=50)
+    text: str = Field("", max_length=5000)
 
 
 class AlertsIn(Schema):
-    alerts: list[AlertIn] = []
-    csv: str = Field("", description="alternatively, a whole CSV feed as text")
+    alerts: list[AlertIn] = Field([], max_length=50_000)
+    csv: str = Field(
+        "", max_length=20_000_000, description="alternatively, a whole CSV feed as text"
+    )
 
 
 class AlertOut(Schema):
@@ -232,21 +234,21 @@ class Page(Schema):
     offset: int = Field(0, ge=0)
 
 
-@router.get("/teams/{key}/reach", response=ReachOut)
+@router.get("/teams/{key:key}/reach", response=ReachOut)
 def team_reach(request, key: str, page: Query[Page]):
     """V1: the paying customers this team's work reaches, each with one shortest path."""
     team = get_object_or_404(Team, key=key)
     return selectors.reach(team, limit=page.limit)
 
 
-@router.get("/services/{key}/impact", response=ImpactOut)
+@router.get("/services/{key:key}/impact", response=ImpactOut)
 def service_impact(request, key: str, page: Query[Page]):
     """V2: everything affected if this service fails, with the path for each."""
     service = get_object_or_404(Service, key=key)
     return selectors.impact(service, limit=page.limit)
 
 
-@router.get("/teams/{key}/lens", response=LensOut)
+@router.get("/teams/{key:key}/lens", response=LensOut)
 def team_lens(request, key: str, page: Query[Page]):
     """V3: the share of this team's work that traces to a paying customer."""
     team = get_object_or_404(Team, key=key)

@@ -156,11 +156,13 @@ def parse_alerts(content: str | bytes, *, filename: str = "") -> list[Alert]:
         return _alerts(enumerate(data, start=1))
     if not stripped:
         return []
+    # Only the delimiter is guessed (from the header); quoting is always the standard one
+    # ("" inside a quoted cell), which a one-line sniff would otherwise get wrong.
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        delimiter = ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     headers = {h.strip().lower() for h in reader.fieldnames or []}
     if not headers & set(COLUMNS["component"]):
         raise AlertFeedError(

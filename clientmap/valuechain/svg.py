@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import numpy as np
 from django.urls import reverse
@@ -319,11 +320,15 @@ def _href(g: ValueGraph, node: Node, links: Callable[[str, str], str] | None) ->
         return reverse("directory:organization", args=[node.key])
     if node.kind == "unit":
         if node.members.get("team") or node.members.get("service"):
-            return reverse("valuechain:map") + f"?focus=unit:{node.key}&group=teams"
+            return (
+                reverse("valuechain:map")
+                + "?"
+                + urlencode({"focus": f"unit:{node.key}", "group": "teams"})
+            )
         org = _maps(g)["unit_org"][node.rep]
         if org >= 0:
             return reverse("directory:organization", args=[g.keys[org]])
-        return reverse("valuechain:map") + f"?focus=unit:{node.key}"
+        return reverse("valuechain:map") + "?" + urlencode({"focus": f"unit:{node.key}"})
     return reverse("directory:organizations")
 
 

@@ -6,9 +6,9 @@ app_name = "valuechain"
 
 urlpatterns = [
     path("", views.value_map, name="map"),
-    path("teams/<str:key>/", views.team, name="team"),
-    path("services/<str:key>/", views.service, name="service"),
-    path("services/<str:key>/tell/", views.tell, name="tell"),
+    path("teams/<key:key>/", views.team, name="team"),
+    path("services/<key:key>/", views.service, name="service"),
+    path("services/<key:key>/tell/", views.tell, name="tell"),
     path("no-paying-customer/", views.unreached, name="unreached"),
     path("alerts/", views.alerts, name="alerts"),
     path("cycles/", views.cycles, name="cycles"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
+from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required, staff_required
 from clientmap.core.roles import is_staff
 from clientmap.directory.models import Team
@@ -317,6 +318,56 @@ def unreached(request: HttpRequest) -> HttpResponse:
 # --- alerts ---------------------------------------------------------------------------------------
 
 
+def _ranking_csv(result: dict) -> HttpResponse:
+    """The whole ranking (and the alerts about unknown components) for a spreadsheet."""
+    header = [
+        _("rank"),
+        _("alert"),
+        _("service"),
+        _("severity"),
+        _("time"),
+        _("text"),
+        _("paying customers"),
+        _("paying customers directly"),
+        _("direct customers"),
+        _("teams affected"),
+        _("revenue"),
+    ]
+
+    def rows():
+        for r in result["ranked"]:
+            a = r["alert"]
+            yield (
+                r["rank"],
+                a.get("key", ""),
+                r["service"]["name"] if isinstance(r["service"], dict) else r["service"],
+                a.get("severity", ""),
+                a.get("time", ""),
+                a.get("text", ""),
+                r["paying_customers"],
+                r["paying_direct"],
+                r["direct_customers"],
+                r["teams_affected"],
+                r["revenue"],
+            )
+        for u in result["unknown"]:
+            yield (
+                "",
+                u.get("key", ""),
+                u.get("component", ""),
+                u.get("severity", ""),
+                u.get("time", ""),
+                u.get("text", ""),
+                "",
+                "",
+                "",
+                "",
+                u.get("reason", ""),
+            )
+
+    return csv_response("alerts-ranked", header, rows())
+
+
 @internal_required
 def alerts(request: HttpRequest) -> HttpResponse:
     """Upload or paste an alert feed (CSV or JSON) and see it ranked by customer impact."""
@@ -347,6 +398,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
                     error = _("No alerts given.")
                 else:
                     result = feed.rank_alerts(parsed)
+                    if request.POST.get("format") == "csv":
+                        return _ranking_csv(result)
                     result["total"] = len(result["ranked"])
                     result["shown"] = result["ranked"][:MAX_RANKED_SHOWN]
     kept_team = None

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from clientmap.core.api_auth import ANY_USER
+from clientmap.core.api_auth import ANY_USER, INTERNAL, STAFF
+from clientmap.core.api_support import Page
 from clientmap.core.roles import is_staff, person_of
 from clientmap.directory.models import Team
 from clientmap.voice import selectors, services
-from clientmap.voice.models import Wish
+from clientmap.voice.models import TEXT_MAX, TITLE_MAX, Wish
 
 router = Router(tags=["voice"], auth=ANY_USER)
 
@@ -31,10 +33,10 @@ class WishOut(Schema):
 
 
 class WishIn(Schema):
-    title: str
-    text: str = ""
-    team: str | None = None
-    visibility: str = Wish.Visibility.PUBLIC
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    text: str = Field("", max_length=TEXT_MAX)
+    team: str | None = Field(None, max_length=200, description="team key")
+    visibility: Literal["public", "organization"] = Wish.Visibility.PUBLIC
 
 
 class VoteOut(Schema):
@@ -44,8 +46,8 @@ class VoteOut(Schema):
 
 
 class StatusIn(Schema):
-    status: str
-    reason: str = ""
+    status: Literal[tuple(Wish.Status.values)]  # type: ignore[valid-type]
+    reason: str = Field("", max_length=TEXT_MAX)
 
 
 def _out(w: Wish) -> dict:
@@ -77,10 +79,12 @@ class _Page:
 
 
 def _wish(request, key: str) -> Wish:
-    w = get_object_or_404(Wish, key=key)
-    if not selectors.visible_wishes(request.auth).filter(pk=w.pk).exists():
-        raise HttpError(404, "No such wish.")
-    return w
+    """The live wish ``key`` names (a merged one: its survivor), if the caller may see both;
+    404 otherwise (never 403, which would confirm that it exists)."""
+    try:
+        return selectors.resolve_wish(request.auth, key)[1]
+    except Wish.DoesNotExist:
+        raise HttpError(404, "No such wish.") from None
 
 
 def _person(request):
@@ -91,12 +95,14 @@ def _person(request):
 
 
 @router.get("/wishes", response=list[WishOut], summary="Wishes you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def wishes(request, sort: str = "votes", status: str = "", team: str = "", min_demand: int = 0):
     qs = selectors.with_demand(selectors.visible_wishes(request.auth).select_related("team"))
     if min_demand:
         qs = qs.filter(demand__gte=min_demand)
     if status:
+        if status not in Wish.Status.values:
+            raise HttpError(400, f"status must be one of {', '.join(Wish.Status.values)}")
         qs = qs.filter(status=status)
     if team:
         qs = qs.filter(team__key=team)
@@ -118,12 +124,12 @@ def create(request, payload: WishIn):
     return Status(201, _out(w))
 
 
-@router.get("/wishes/{key}", response=WishOut, summary="One wish")
+@router.get("/wishes/{key:key}", response=WishOut, summary="One wish")
 def detail(request, key: str):
     return _out(_wish(request, key))
 
 
-@router.post("/wishes/{key}/vote", response=VoteOut, summary="Vote (once)")
+@router.post("/wishes/{key:key}/vote", response=VoteOut, summary="Vote (once)")
 def vote(request, key: str):
     person = _person(request)
     w = _wish(request, key)
@@ -132,7 +138,7 @@ def vote(request, key: str):
     return {"key": w.key, "votes": w.vote_count, "voted": True}
 
 
-@router.delete("/wishes/{key}/vote", response=VoteOut, summary="Take the vote back")
+@router.delete("/wishes/{key:key}/vote", response=VoteOut, summary="Take the vote back")
 def unvote(request, key: str):
     person = _person(request)
     w = _wish(request, key)
@@ -146,7 +152,7 @@ def similar(request, q: str):
     return [_out(w) for w in selectors.similar(q, selectors.visible_wishes(request.auth))]
 
 
-@router.post("/wishes/{key}/status", response=WishOut, summary="Triage (staff)")
+@router.post("/wishes/{key:key}/status", response=WishOut, summary="Triage (staff)", auth=STAFF)
 def status(request, key: str, payload: StatusIn):
     if not is_staff(request.auth):
         raise HttpError(403, "Triage is for staff.")
@@ -158,9 +164,11 @@ def status(request, key: str, payload: StatusIn):
     return _out(w)
 
 
-@router.get("/coverage", summary="Coverage of wishes and votes; attestation figures")
+@router.get(
+    "/coverage",
+    summary="Coverage of wishes and votes; attestation figures (staff and team members)",
+    auth=INTERNAL,
+)
 def coverage(request, team: str = ""):
-    if person_of(request.auth) is None and not is_staff(request.auth):
-        raise HttpError(403, "Not for this user.")
     t = Team.objects.filter(key=team).first() if team else None
     return {"coverage": selectors.coverage(t), "attestation": selectors.attestation(t)}

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from clientmap.catalog.models import Service
 from clientmap.directory.models import Person, Team
 
+TITLE_MAX = 300  # the title column's length
+TEXT_MAX = 10_000  # what a wish, comment or reason may hold (checked before it is stored)
+
 
 class Wish(models.Model):
     class Status(models.TextChoices):
@@ -188,3 +191,12 @@ class Attestation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} on {self.wish}"
+
+    def link_token(self) -> str:
+        """The signed, expiring token of this attestation's one-use link (for the URL)."""
+        from clientmap.core.signing import make_token
+
+        return make_token(ATTESTATION_PURPOSE, self.token)
+
+
+ATTESTATION_PURPOSE = "attestation"

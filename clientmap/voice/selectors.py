@@ -22,10 +22,10 @@ from clientmap.voice.demand import (
 from clientmap.voice.models import Wish
 
 
-def visible_wishes(user) -> QuerySet[Wish]:
+def visible_wishes(user, *, merged: bool = False) -> QuerySet[Wish]:
     """Staff see everything; others see public wishes and their own organization's private
-    ones — never another organization's."""
-    qs = Wish.objects.filter(merged_into__isnull=True)
+    ones — never another organization's. Merged duplicates are left out unless ``merged``."""
+    qs = Wish.objects.all() if merged else Wish.objects.filter(merged_into__isnull=True)
     if is_staff(user):
         return qs
     person = person_of(user)
@@ -34,6 +34,23 @@ def visible_wishes(user) -> QuerySet[Wish]:
     return qs.filter(
         Q(visibility=Wish.Visibility.PUBLIC) | Q(author__organization_id=person.organization_id)
     )
+
+
+def resolve_wish(user, key: str) -> tuple[Wish, Wish]:
+    """``(named, live)``: the wish ``key`` names and the one that carries its votes now (itself,
+    or the survivor it was merged into). Raises ``Wish.DoesNotExist`` unless the user may see
+    both — a wish of another organization is "not found", never "forbidden", and a visible
+    duplicate never opens a path to an invisible survivor (or the other way round)."""
+    visible = visible_wishes(user, merged=True)
+    named = visible.select_related("author", "team").get(key=key)
+    live, seen = named, {named.pk}
+    while live.merged_into_id is not None:
+        nxt = visible.select_related("author", "team").filter(pk=live.merged_into_id).first()
+        if nxt is None or nxt.pk in seen:
+            raise Wish.DoesNotExist
+        seen.add(nxt.pk)
+        live = nxt
+    return named, live
 
 
 # --- similar wishes: character trigrams, no model, any alphabet ----------------------------

@@ -10,9 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from clientmap.core import audit, signing
 from clientmap.core.db import retrying
 from clientmap.directory.models import Person
 from clientmap.voice.models import (
+    ATTESTATION_PURPOSE,
+    TEXT_MAX,
+    TITLE_MAX,
     Attestation,
     Comment,
     Follow,
@@ -45,6 +49,12 @@ def submit_wish(
     visibility: str = Wish.Visibility.PUBLIC,
     key: str | None = None,
 ) -> Wish:
+    title, text = title.strip(), text.strip()
+    if not title or len(title) > TITLE_MAX:
+        raise ValueError(_("A title holds 1 to %(n)d characters.") % {"n": TITLE_MAX})
+    if len(text) > TEXT_MAX:
+        raise ValueError(_("The text holds at most %(n)d characters.") % {"n": TEXT_MAX})
+
     def do() -> Wish:
         with transaction.atomic():
             wish = Wish.objects.create(
@@ -93,7 +103,10 @@ def unvote(wish: Wish, person: Person) -> bool:
 
 
 def comment(wish: Wish, person: Person, text: str) -> Comment:
-    return retrying(lambda: Comment.objects.create(wish=wish, person=person, text=text.strip()))
+    text = text.strip()
+    if len(text) > TEXT_MAX:
+        raise ValueError(_("The text holds at most %(n)d characters.") % {"n": TEXT_MAX})
+    return retrying(lambda: Comment.objects.create(wish=wish, person=person, text=text))
 
 
 def follow(wish: Wish, person: Person) -> None:
@@ -132,7 +145,28 @@ def merge(duplicate: Wish, survivor: Wish, *, by=None) -> Wish:
     )
     _recount([duplicate.pk, survivor.pk])
     survivor.refresh_from_db()
+    audit.record(
+        by,
+        "wish.merge",
+        duplicate,
+        before={"merged_into": None},
+        after={"merged_into": survivor.key, "survivor_votes": survivor.vote_count},
+    )
     return survivor
+
+
+@transaction.atomic
+def cover(wish: Wish, service, *, by=None) -> None:
+    """Link the service that already covers what the wish asks for."""
+    before = sorted(wish.covered_by.values_list("key", flat=True))
+    wish.covered_by.add(service)
+    audit.record(
+        by,
+        "wish.cover",
+        wish,
+        before={"covered_by": before},
+        after={"covered_by": sorted({*before, service.key})},
+    )
 
 
 @transaction.atomic
@@ -149,6 +183,9 @@ def change_status(wish: Wish, status: str, *, by=None, reason: str = "") -> Wish
         wish.public_reason = reason
     wish.save(update_fields=["status", "public_reason"])
     StatusChange.objects.create(wish=wish, old=old, new=status, reason=reason, by=by)
+    audit.record(
+        by, "wish.status", wish, before={"status": old}, after={"status": status, "reason": reason}
+    )
     followers = Person.objects.filter(follows__wish=wish).distinct()
     for person in followers:
         with override(person.language or None):
@@ -182,7 +219,7 @@ def ask_for_attestation(wish: Wish) -> list[Attestation]:
                     body = _(
                         "“%(title)s” has been delivered. Did it help you do something better? "
                         "Answer once, here: /voice/attest/%(token)s/"
-                    ) % {"title": wish.title, "token": att.token}
+                    ) % {"title": wish.title, "token": att.link_token()}
                 transaction.on_commit(
                     lambda p=person, b=body: send_mail(
                         b[:120], b, None, [p.email], fail_silently=True
@@ -191,9 +228,33 @@ def ask_for_attestation(wish: Wish) -> list[Attestation]:
     return made
 
 
-def attest(token: str, helped: bool, comment_text: str = "") -> Attestation | None:
-    """Answer once. Returns None when the link is unknown or already used."""
-    updated = Attestation.objects.filter(token=token, answered_at__isnull=True).update(
-        helped=helped, comment=comment_text.strip(), answered_at=timezone.now()
-    )
-    return Attestation.objects.filter(token=token).first() if updated else None
+def attestation_for_link(link: str) -> Attestation:
+    """The attestation a signed link names; raises :class:`~clientmap.core.signing.TokenError`
+    (expired, changed, already used) otherwise."""
+    secret = signing.read_token(ATTESTATION_PURPOSE, link)
+    att = Attestation.objects.select_related("wish", "person").filter(token=secret).first()
+    if att is None:
+        raise signing.TokenInvalid
+    return att
+
+
+def attest(link: str, helped: bool, comment_text: str = "") -> Attestation | None:
+    """Answer once, by the signed link. Returns None when the link was already used; raises
+    :class:`~clientmap.core.signing.TokenError` when it is expired or not valid."""
+    try:
+        att = attestation_for_link(link)
+    except signing.TokenUsed:
+        return None
+    with transaction.atomic():
+        updated = Attestation.objects.filter(pk=att.pk, answered_at__isnull=True).update(
+            helped=helped, comment=comment_text.strip(), answered_at=timezone.now()
+        )
+        if not updated:
+            return None
+        try:
+            signing.use_token(ATTESTATION_PURPOSE, link)
+        except signing.TokenUsed:
+            transaction.set_rollback(True)
+            return None
+    att.refresh_from_db()
+    return att

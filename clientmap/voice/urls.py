@@ -10,8 +10,8 @@ urlpatterns = [
     path("new/", views.submit, name="submit"),
     path("coverage/", views.coverage, name="coverage"),
     path("attest/<str:token>/", views.attest, name="attest"),
-    path("wishes/<str:key>/", views.wish, name="wish"),
-    path("wishes/<str:key>/vote/", views.vote, name="vote"),
-    path("wishes/<str:key>/comment/", views.comment, name="comment"),
-    path("wishes/<str:key>/triage/", views.triage, name="triage"),
+    path("wishes/<key:key>/", views.wish, name="wish"),
+    path("wishes/<key:key>/vote/", views.vote, name="vote"),
+    path("wishes/<key:key>/comment/", views.comment, name="comment"),
+    path("wishes/<key:key>/triage/", views.triage, name="triage"),
 ]

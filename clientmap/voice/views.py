@@ -7,17 +7,19 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
+from clientmap.core import signing
+from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
 from clientmap.core.roles import is_staff, person_of
 from clientmap.directory.models import Team
 from clientmap.voice import selectors, services
-from clientmap.voice.models import Attestation, Wish
+from clientmap.voice.models import Wish
 
 
 def _person(request: HttpRequest):
@@ -47,6 +49,25 @@ def portal(request: HttpRequest) -> HttpResponse:
     sort = {"new": "-created", "demand": "-demand"}.get(request.GET.get("sort", ""), "-vote_count")
     if sort == "-demand" and not by_demand:
         sort = "-vote_count"
+    if request.GET.get("format") == "csv":
+        if not by_demand:
+            qs = selectors.with_demand(qs)
+        return csv_response(
+            "wishes",
+            [_("key"), _("title"), _("status"), _("team"), _("votes"), _("demand"), _("created")],
+            (
+                (
+                    w.key,
+                    w.title,
+                    w.get_status_display(),
+                    w.team.name if w.team_id else "",
+                    w.vote_count,
+                    w.demand,
+                    w.created.date().isoformat(),
+                )
+                for w in qs.order_by(sort, "-vote_count", "-created").iterator(chunk_size=2000)
+            ),
+        )
     page = Paginator(qs.order_by(sort, "-vote_count", "-created"), 30).get_page(
         request.GET.get("page")
     )
@@ -100,29 +121,32 @@ def submit(request: HttpRequest) -> HttpResponse:
     visibility = request.POST.get("visibility", Wish.Visibility.PUBLIC)
     if visibility not in Wish.Visibility.values:
         visibility = Wish.Visibility.PUBLIC
-    wish = services.submit_wish(
-        person, title, request.POST.get("text", ""), team=team, visibility=visibility
-    )
+    try:
+        wish = services.submit_wish(
+            person, title, request.POST.get("text", ""), team=team, visibility=visibility
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("voice:portal")
     messages.success(request, _("Thank you: your wish is recorded."))
     return redirect("voice:wish", key=wish.key)
 
 
-def _visible(request: HttpRequest, key: str) -> Wish:
-    """The wish if this user may see it (a merged wish is followed to its survivor)."""
-    w = get_object_or_404(Wish.objects.select_related("author", "team", "merged_into"), key=key)
-    if w.merged_into_id:
-        return w
-    if not selectors.visible_wishes(request.user).filter(pk=w.pk).exists():
-        raise PermissionDenied
-    return w
+def _visible(request: HttpRequest, key: str) -> tuple[Wish, Wish]:
+    """``(named, live)`` if this user may see the wish (404 otherwise, never 403); a merged wish
+    is followed to its survivor, which the user must be able to see too."""
+    try:
+        return selectors.resolve_wish(request.user, key)
+    except Wish.DoesNotExist:
+        raise Http404 from None
 
 
 def wish(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
-    w = _visible(request, key)
-    if w.merged_into_id:
+    named, w = _visible(request, key)
+    if named.pk != w.pk:
         messages.info(request, _("This wish was merged into another one."))
-        return redirect("voice:wish", key=w.merged_into.key)
+        return redirect("voice:wish", key=w.key)
     context = {
         "wish": w,
         "voted": person is not None and w.votes.filter(person=person).exists(),
@@ -142,7 +166,7 @@ def vote(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
     if person is None:
         raise PermissionDenied
-    w = _visible(request, key)
+    _named, w = _visible(request, key)
     if request.POST.get("undo"):
         services.unvote(w, person)
     else:
@@ -159,9 +183,12 @@ def comment(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
     if person is None:
         raise PermissionDenied
-    w = _visible(request, key)
+    _named, w = _visible(request, key)
     if request.POST.get("text", "").strip():
-        services.comment(w, person, request.POST["text"])
+        try:
+            services.comment(w, person, request.POST["text"])
+        except ValueError as exc:
+            messages.error(request, str(exc))
     if request.POST.get("follow"):
         services.follow(w, person)
     return redirect("voice:wish", key=w.key)
@@ -186,7 +213,7 @@ def triage(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("voice:wish", key=survivor.key)
         elif action == "cover":
             service = get_object_or_404(Service, key=request.POST.get("service", "").strip())
-            w.covered_by.add(service)
+            services.cover(w, service, by=request.user)
             messages.success(request, _("Linked to the service that covers it."))
     except (ValueError, KeyError) as exc:
         messages.error(request, str(exc))
@@ -210,9 +237,16 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def attest(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-use link sent after delivery; the token is the permission."""
-    att = get_object_or_404(Attestation.objects.select_related("wish", "person"), token=token)
+    """The one-use link sent after delivery; the signed, expiring token is the permission."""
+    try:
+        att = services.attestation_for_link(token)
+    except signing.TokenUsed:
+        return render(request, "voice/attest.html", {"answered": True})
+    except signing.TokenExpired as exc:
+        return render(request, "voice/attest.html", {"error": str(exc)}, status=410)
+    except signing.TokenError as exc:
+        return render(request, "voice/attest.html", {"error": str(exc)}, status=404)
     if request.method == "POST" and att.answered_at is None:
         services.attest(token, request.POST.get("helped") == "yes", request.POST.get("comment", ""))
         att.refresh_from_db()
-    return render(request, "voice/attest.html", {"att": att})
+    return render(request, "voice/attest.html", {"att": att, "answered": att.answered_at})

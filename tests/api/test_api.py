@@ -18,6 +18,10 @@ def basic(username: str, password: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Basic {token}"}
 
 
+def bearer(username: str) -> dict:
+    return f.bearer(username)
+
+
 @pytest.fixture
 def world() -> None:
     demo.load()
@@ -25,7 +29,7 @@ def world() -> None:
 
 @pytest.fixture
 def admin_auth(world) -> dict:
-    return basic("admin", demo.PASSWORD)
+    return bearer("admin")
 
 
 def test_team_customers_with_filters(client, admin_auth) -> None:
@@ -101,15 +105,17 @@ def test_directory_read_access(client, admin_auth) -> None:
 
 def test_authentication_and_roles(client, world) -> None:
     assert client.get("/api/directory/teams").status_code == 401  # anonymous: 401, no redirect
-    assert client.get("/api/directory/teams", **basic("admin", "wrong")).status_code == 401
-    # a team member may read; a customer portal user may not
-    assert client.get("/api/directory/teams", **basic("member", demo.PASSWORD)).status_code == 200
-    assert client.get("/api/directory/teams", **basic("portal", demo.PASSWORD)).status_code == 401
-    # recompute is for staff only
+    # HTTP Basic is gone: even the right password is refused
+    assert client.get("/api/directory/teams", **basic("admin", demo.PASSWORD)).status_code == 401
     assert (
-        client.post("/api/customers/recompute", **basic("member", demo.PASSWORD)).status_code == 403
+        client.get("/api/directory/teams", HTTP_AUTHORIZATION="Bearer cm_nope").status_code == 401
     )
-    done = client.post("/api/customers/recompute", **basic("admin", demo.PASSWORD))
+    # a team member may read; a customer portal user may not
+    assert client.get("/api/directory/teams", **bearer("member")).status_code == 200
+    assert client.get("/api/directory/teams", **bearer("portal")).status_code == 401
+    # recompute is for staff only
+    assert client.post("/api/customers/recompute", **bearer("member")).status_code == 403
+    done = client.post("/api/customers/recompute", **bearer("admin"))
     assert done.status_code == 200 and done.json()["relations"] > 0
 
 

@@ -42,7 +42,7 @@ def _world() -> dict:
     voice.comment(wish, people["nsa-arch-1"], "We need this too.")
     delivered = voice.submit_wish(people["nsa-arch-1"], "Receipts in PDF", "")
     voice.change_status(delivered, Wish.Status.DELIVERED, reason="Shipped in 4.2")
-    token = Attestation.objects.filter(wish=delivered).values_list("token", flat=True).first()
+    token = Attestation.objects.filter(wish=delivered).first().link_token()  # the signed link
     admin = get_user_model().objects.get(username="admin")
     job = import_services.create_job(
         user=admin, filename="people.zip", stream=io.BytesIO(b"not a zip"), format="workbook"

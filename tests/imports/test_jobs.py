@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import time
 import zipfile
@@ -88,8 +87,7 @@ def test_unknown_format_is_a_clear_400(client) -> None:
 
 
 def test_api_upload_returns_202_and_the_job_completes(client, tmp_path) -> None:
-    f.user("api-staff", staff=True)
-    auth = "Basic " + base64.b64encode(f"api-staff:{f.PASSWORD}".encode()).decode()
+    auth = f.bearer(f.user("api-staff", staff=True))["HTTP_AUTHORIZATION"]
     upload = SimpleUploadedFile("demo.zip", workbook_zip(tmp_path))
     response = client.post(
         "/api/imports/jobs",
@@ -107,8 +105,7 @@ def test_api_upload_returns_202_and_the_job_completes(client, tmp_path) -> None:
 def test_api_refuses_non_staff(client, tmp_path) -> None:
     member = f.person()
     f.team(members=[member])
-    f.user("api-member", person=member)
-    auth = "Basic " + base64.b64encode(f"api-member:{f.PASSWORD}".encode()).decode()
+    auth = f.bearer(f.user("api-member", person=member))["HTTP_AUTHORIZATION"]
     upload = SimpleUploadedFile("demo.zip", workbook_zip(tmp_path))
     response = client.post("/api/imports/jobs", {"file": upload}, HTTP_AUTHORIZATION=auth)
     assert response.status_code == 403

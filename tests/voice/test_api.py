@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
+from tests import factories as f
 from tests import story as demo
 
 pytestmark = pytest.mark.django_db
 
 
 def basic(username: str) -> dict:
-    token = base64.b64encode(f"{username}:{demo.PASSWORD}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {token}"}
+    """An API token of the demo user (the name is historical: HTTP Basic is gone)."""
+    return f.bearer(username)
 
 
 def test_post_vote_list_and_triage(client) -> None:

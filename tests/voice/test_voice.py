@@ -105,10 +105,10 @@ def test_delivery_asks_for_attestation_once_per_person(people) -> None:
     services.change_status(wish, Wish.Status.DELIVERED)
     asked = Attestation.objects.filter(wish=wish)
     assert asked.count() == 3
-    token = asked.get(person=people[1]).token
+    token = asked.get(person=people[1]).link_token()
     assert services.attest(token, True, "Saves me an hour a week") is not None
     assert services.attest(token, False) is None  # the link works once
-    services.attest(asked.get(person=people[2]).token, False)
+    services.attest(asked.get(person=people[2]).link_token(), False)
     figures = selectors.attestation()
     assert (figures["asked"], figures["answered"], figures["helped"]) == (3, 2, 1)
     assert figures["attestation_rate"] == 0.5

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
+from clientmap.core.csvfiles import spreadsheet_row
 from clientmap.customers import rules
 from clientmap.directory.models import Organization
 from clientmap.imports import checks
@@ -371,10 +372,10 @@ def _write_rejects(
         writer = csv.writer(fh)
         rows = iter(records)
         first = next(rows, None)
-        writer.writerow(["line", "reason", *records.header])
+        writer.writerow(spreadsheet_row(["line", "reason", *records.header]))
         for line, values in _chain(first, rows):
             if line in reasons:
-                writer.writerow([line, "; ".join(reasons.pop(line)), *values])
+                writer.writerow(spreadsheet_row([line, "; ".join(reasons.pop(line)), *values]))
         for err in other:
-            writer.writerow([err.line or "", str(err)])
+            writer.writerow(spreadsheet_row([err.line or "", str(err)]))
     return out

@@ -117,8 +117,35 @@ def load(source: str | Path) -> Mapping:
     return parse(data, path.name)
 
 
+def _expect(where: str, setting: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
+    """A setting of the wrong TOML type is a clear MappingError, never a crash later."""
+    if value is not None and not isinstance(value, kinds):
+        raise MappingError(
+            f"{where}: {setting} must be {what}, not {type(value).__name__} ({value!r})"
+        )
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise MappingError(f"{where}: {setting} must be a list of texts")
+
+
 def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
     src = data.get("source", {})
+    _expect(name, "[source]", src, (dict,), "a table")
+    for setting, kinds, what in (
+        ("delimiter", (str,), "a text"),
+        ("encoding", (str,), "a text"),
+        ("missing", (list, str), "a list of texts"),
+        ("decimal_comma", (bool,), "true or false"),
+        ("date_formats", (list,), "a list of texts"),
+        ("event_log", (bool,), "true or false"),
+        ("description", (str,), "a text"),
+        ("columns", (list,), "a list of texts"),
+        ("sequence", (str,), "a column name"),
+        ("max_field_lines", (int,), "a number"),
+        ("max_field_bytes", (int,), "a number"),
+    ):
+        _expect(f"{name}: [source]", setting, src.get(setting), kinds, what)
+    if isinstance(src.get("missing"), str):
+        src = {**src, "missing": [src["missing"]]}
     unknown = set(src) - {
         "delimiter",
         "encoding",
@@ -176,6 +203,7 @@ def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
                 f"{name}: unknown block [{kind}] (blocks: {', '.join(BLOCKS)}, source)"
             )
         for i, block in enumerate(spec if isinstance(spec, list) else [spec]):
+            _expect(name, f"[{kind}]", block, (dict,), "a table")
             m.blocks.append(_block(name, kind, i, block))
     if not m.blocks:
         raise MappingError(f"{name}: no blocks: map at least one of {', '.join(BLOCKS)}")
@@ -210,6 +238,20 @@ def _field(where: str, fname: str, kind: str, raw: Any) -> Field:
     extra = set(raw) - FIELD_SETTINGS
     if extra:
         raise MappingError(f"{where}: unknown settings {', '.join(sorted(extra))}")
+    for setting, kinds, what in (
+        ("column", (str,), "a column name"),
+        ("value", (str, bool, int, float), "a value"),
+        ("template", (str,), "a text"),
+        ("home", (bool,), "true or false"),
+        ("map", (dict,), "a table"),
+        ("default", (str, bool, int, float), "a value"),
+        ("extract", (str,), "a regular expression"),
+        ("fallback", (str, dict, bool, int, float), "a column name or a table"),
+        ("all", (bool,), "true or false"),
+        ("optional", (bool,), "true or false"),
+        ("last_known", (bool,), "true or false"),
+    ):
+        _expect(where, setting, raw.get(setting), kinds, what)
     f.column = raw.get("column")
     f.value = None if raw.get("value") is None else str(raw["value"])
     f.template = raw.get("template")

@@ -1,0 +1,113 @@
+"""The audit log: imports, merges, triage, role and token changes, with user, time, object and
+before/after; a staff page and a CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from clientmap.core import tokens
+from clientmap.core.models import AuditEvent
+from clientmap.voice import services
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(home):
+    return f.user("audit-staff", staff=True)
+
+
+def last(action: str) -> AuditEvent:
+    return AuditEvent.objects.filter(action=action).latest("id")
+
+
+def test_triage_merge_and_cover_are_recorded(client, staff):
+    author = f.person()
+    a = services.submit_wish(author, "A", key="WA")
+    b = services.submit_wish(author, "B", key="WB")
+    svc = f.service(key="svc-cover")
+    client.force_login(staff)
+    client.post(reverse("voice:triage", args=["WA"]), {"action": "status", "status": "planned"})
+    e = last("wish.status")
+    assert (e.username, e.object_key, e.before, e.after["status"]) == (
+        "audit-staff",
+        "WA",
+        {"status": "new"},
+        "planned",
+    )
+    client.post(reverse("voice:triage", args=["WB"]), {"action": "cover", "service": "svc-cover"})
+    assert last("wish.cover").after == {"covered_by": ["svc-cover"]}
+    client.post(reverse("voice:triage", args=["WA"]), {"action": "merge", "into": "WB"})
+    e = last("wish.merge")
+    assert e.object_key == "WA" and e.after["merged_into"] == "WB" and e.user == staff
+    assert a and b and svc
+
+
+def test_role_and_token_changes_are_recorded(client, staff):
+    other = f.user("audit-other")
+    client.force_login(staff)
+    # an admin edit made through a request is attributed to its user
+    from django.test import RequestFactory
+
+    from clientmap.core import audit
+
+    token = audit.current_user.set(staff)
+    try:
+        other.is_staff = True
+        other.save()
+    finally:
+        audit.current_user.reset(token)
+    e = last("role.user")
+    assert (e.object_key, e.before, e.after, e.username) == (
+        "audit-other",
+        {"is_staff": False},
+        {"is_staff": True},
+        "audit-staff",
+    )
+    rec, _text = tokens.create_token(other, read_only=True, by=staff)
+    assert last("token.create").after["scope"] == "read"
+    tokens.revoke(rec, by=staff)
+    assert last("token.revoke").username == "audit-staff"
+    t = f.team(key="audit-team", members=[f.person(key="audit-person")])
+    e = last("role.team_member")
+    assert e.object_key == "audit-person" and e.after == {"team": t.key}
+    assert RequestFactory  # imported for the reader: the middleware sets the user per request
+
+
+def test_a_finished_import_job_is_recorded(staff, tmp_path):
+    from clientmap.imports.models import ImportJob
+
+    job = ImportJob.objects.create(filename="x.zip", path=str(tmp_path / "x"), created_by=staff)
+    assert not AuditEvent.objects.filter(action__startswith="import.").exists()
+    job.status = ImportJob.Status.FAILED
+    job.errors = [{"message": "bad"}]
+    job.save(update_fields=["status", "errors"])
+    e = last("import.failed")
+    assert e.user == staff and "x.zip" in e.object_key and e.after["errors"] == 1
+
+
+def test_staff_page_filters_and_exports_csv(client, staff):
+    f.person(key="=evil")
+    services.submit_wish(f.person(), '=HYPERLINK("x")', key="=W")
+    w = services.submit_wish(f.person(), "ok", key="W2")
+    services.change_status(w, "planned", by=staff)
+    client.force_login(staff)
+    html = client.get(reverse("audit")).content.decode()
+    assert "wish.status" in html and "W2" in html
+    assert "W2" not in client.get(reverse("audit") + "?action=token.").content.decode()
+    r = client.get(reverse("audit") + "?format=csv")
+    body = b"".join(r.streaming_content).decode()[1:]
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:3] == ["time", "user", "action"]
+    assert any(row[2] == "wish.status" and row[4] == "W2" for row in rows)
+    assert all(not c.startswith(("=", "+", "-", "@")) for row in rows for c in row)
+
+
+def test_audit_page_is_for_staff_only(client, home):
+    client.force_login(f.user("audit-member", person=f.person()))
+    assert client.get(reverse("audit")).status_code == 403
