@@ -40,6 +40,29 @@ def baseline(requests_csv: str, db_file: str) -> dict:
     return {"seconds": seconds, "rows": rows}
 
 
+def baseline_file(path: str, db_file: str) -> dict:
+    """The raw floor for a foreign export: csv.reader (gunzipped) + executemany of every row,
+    every column, into one bare table."""
+    import gzip
+
+    Path(db_file).unlink(missing_ok=True)
+    con = sqlite3.connect(db_file)
+    started = time.perf_counter()
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        cols = ", ".join(f"c{i} TEXT" for i in range(len(header)))
+        con.execute(f"CREATE TABLE raw ({cols})")
+        marks = ", ".join("?" * len(header))
+        con.executemany(f"INSERT INTO raw VALUES ({marks})", reader)
+    con.commit()
+    seconds = time.perf_counter() - started
+    rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]
+    con.close()
+    return {"seconds": seconds, "rows": rows}
+
+
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientmap.settings")
     import django
@@ -113,6 +136,7 @@ def import_mapped(path: str, preset: str) -> dict:
 
 STEPS = {
     "baseline": baseline,
+    "baseline-file": baseline_file,
     "migrate": migrate,
     "import": import_workbook,
     "reimport": reimport_workbook,

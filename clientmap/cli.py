@@ -16,7 +16,17 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1 and not args[1].startswith("-"):
         # ``clientmap customer-of`` runs the ``customer_of`` command.
         args[1] = args[1].replace("-", "_")
-    execute_from_command_line(args)
+    try:
+        execute_from_command_line(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # ``clientmap customers T | head``: the reader left; stop quietly, as Unix tools do.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -745,7 +745,19 @@ def write_workbook(folder: Path, today: date | None = None) -> None:
     _write(
         folder,
         "requests.csv",
-        list(workbook.FILES["requests.csv"][0]),
+        [
+            "key",
+            "requester",
+            "team",
+            "service",
+            "status",
+            "payment",
+            "opened",
+            "accepted",
+            "target",
+            "closed",
+            "title",
+        ],
         [
             (k, rq, t, s, st, pay, ago(o), ago(a), ahead(tg), ago(c), title)
             for k, rq, t, s, st, pay, o, a, tg, c, title in REQUESTS

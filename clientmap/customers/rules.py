@@ -16,7 +16,10 @@ window (``CLIENTMAP["ACTIVE_WINDOW_DAYS"]``, default 365 days) before the as-of 
 
 C2: internal when P belongs to the home organization. Otherwise external *paying* when some
 request of P's organization to T, agreed and inside the window, is paid in cash or trade; else
-external non-paying. Chargebacks and internal budgets never make anyone external or paying.
+external non-paying. Chargebacks and internal budgets never make anyone external or paying. A
+lapsed relation keeps the kind it had when it was last active: paying when the organization paid
+the team within the window before the relation's last evidence (a customer of 1998 who paid cash
+stays a lapsed *paying* customer, not "external non-paying").
 """
 
 from __future__ import annotations
@@ -99,13 +102,21 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
     )
     delete_params = params
 
-    params = [cutoff, home]
+    # A lapsed relation keeps the kind it had when it was last active: paying when its
+    # organization paid the team in the window before the relation's last evidence (or later).
+    if connection.vendor == "postgresql":
+        lapsed_from = f"({last} - {int(days)})"
+    else:
+        lapsed_from = f"date({last}, '-{int(days)} days')"
+    params = [home, cutoff, cutoff]
     insert_sql = f"""
         WITH paying AS (
-            SELECT DISTINCT pp.organization_id AS organization_id, r.team_id AS team_id
+            SELECT pp.organization_id AS organization_id, r.team_id AS team_id,
+                   MAX({day}) AS last_paid
             FROM engagements_request r
             JOIN directory_person pp ON pp.id = r.requester_id
-            WHERE r.status IN ({agreed}) AND r.payment IN ({paying}) AND {day} >= %s
+            WHERE r.status IN ({agreed}) AND r.payment IN ({paying})
+            GROUP BY pp.organization_id, r.team_id
         ),
         ev AS (
             SELECT r.requester_id AS person_id, r.team_id AS team_id,
@@ -130,7 +141,9 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
         SELECT ev.team_id AS team_id, ev.person_id AS person_id,
                SUM(1 - ev.pr) > 0 AS is_customer,
                CASE WHEN p.organization_id = %s THEN '{Kind.INTERNAL.value}'
-                    WHEN paying.team_id IS NOT NULL THEN '{Kind.EXTERNAL_PAYING.value}'
+                    WHEN paying.last_paid >= %s
+                      OR (paying.last_paid >= {lapsed_from} AND {last} < %s)
+                    THEN '{Kind.EXTERNAL_PAYING.value}'
                     ELSE '{Kind.EXTERNAL_NONPAYING.value}' END AS kind,
                SUM(ev.r) > 0 AS basis_r, SUM(ev.d) > 0 AS basis_d, SUM(ev.s) > 0 AS basis_s,
                SUM(ev.i) > 0 AS basis_i,
@@ -147,7 +160,7 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
               SELECT 1 FROM directory_teammembership m
               WHERE m.team_id = ev.team_id AND m.person_id = ev.person_id
           )
-        GROUP BY ev.team_id, ev.person_id, p.organization_id, paying.team_id
+        GROUP BY ev.team_id, ev.person_id, p.organization_id, paying.last_paid
     """
     params.append(cutoff)
     insert_sql = insert_sql.replace(

@@ -137,6 +137,18 @@ def customer_of(person: Person) -> PersonAnswer:
         relations=[r for r in rows if r.is_customer],
         prospects=[r for r in rows if not r.is_customer],
     )
+    own = list(
+        Team.objects.filter(requests__requester=person, teammembership__person=person)
+        .distinct()
+        .order_by("name")
+    )
+    if own:
+        answer.reasons.append(
+            _(
+                "Requests to %(teams)s do not count: reported by a member of this team, and a team is not its own customer."
+            )
+            % {"teams": ", ".join(f"{t.name} ({t.key})" for t in own)}
+        )
     if answer.relations:
         return answer
     if answer.prospects:

@@ -63,6 +63,13 @@ class Request(models.Model):
     target = models.DateField(_("target date"), null=True, blank=True)
     closed = models.DateField(_("closed"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=500, blank=True)
+    # What the request was worth, when known (a purchase, an invoice line); the fit area uses it.
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("ISO 4217 code, e.g. EUR")
+    )
 
     class Meta:
         verbose_name = _("request")

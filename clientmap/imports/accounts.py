@@ -366,6 +366,7 @@ SECTIONS = [
         _write_invoices,
         _export("invoices.csv", INVOICE_COLUMNS, _invoice_rows),
         order=200,
+        notes="accounts (K1, [fit](fit.md)); `amount` ≥ 0 (a decimal comma is fine), `due` not before `issued`; empty `paid`: not paid yet",
     ),
     Section(
         "approvals.csv",
@@ -375,6 +376,7 @@ SECTIONS = [
         _write_approvals,
         _export("approvals.csv", APPROVAL_COLUMNS, _approval_rows),
         order=210,
+        notes="`important` yes/no; empty `answered`: still waiting",
     ),
     Section(
         "ratings.csv",
@@ -384,6 +386,7 @@ SECTIONS = [
         _write_ratings,
         _export("ratings.csv", RATING_COLUMNS, _rating_rows),
         order=220,
+        notes="staff's rating 1–5 of how the customer is to work with; `rater` a person key; identified by organization, rater and date",
     ),
     Section(
         "referrals.csv",
@@ -393,6 +396,7 @@ SECTIONS = [
         _write_natural(Referral, "referrals", ("date", "kind", "note")),
         _export("referrals.csv", REFERRAL_COLUMNS, _referral_rows),
         order=230,
+        notes="`kind`: referral, case study, public mention, award",
     ),
     Section(
         "intents.csv",
@@ -402,5 +406,6 @@ SECTIONS = [
         _write_natural(Intent, "intents", ("date", "wants", "source")),
         _export("intents.csv", INTENT_COLUMNS, _intent_rows),
         order=240,
+        notes="`wants`: renew, expand, reduce, leave",
     ),
 ]

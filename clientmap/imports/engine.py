@@ -61,6 +61,9 @@ class Entity:
     dates: tuple[str, ...] = ()
     booleans: tuple[str, ...] = ()
     defaults: tuple[tuple[str, str], ...] = ()  # (column, SQL literal) when staged NULL
+    decimals: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # value columns that must not be missing
+    staging: tuple[str, ...] = ()  # staged only (e.g. an event log's sequence), never written
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -69,7 +72,7 @@ class Entity:
         cols += [r.column for r in self.refs]
         if self.self_ref:
             cols.append(self.self_ref.column)
-        return tuple(cols)
+        return tuple(cols) + self.staging
 
 
 ORGANIZATIONS = Entity(
@@ -104,8 +107,8 @@ SERVICES = Entity(
 REQUESTS = Entity(
     "requests",
     "engagements_request",
-    texts=("title",),
-    values=("status", "payment", "opened", "accepted", "target", "closed"),
+    texts=("title", "currency"),
+    values=("status", "payment", "opened", "accepted", "target", "closed", "amount"),
     refs=(
         Ref("requester", "requester_id", "people", True),
         Ref("team", "team_id", "teams", True),
@@ -113,6 +116,9 @@ REQUESTS = Entity(
     ),
     dates=("opened", "accepted", "target", "closed"),
     defaults=(("payment", "'free'"),),
+    decimals=("amount",),
+    required=("status", "opened"),
+    staging=("seq",),
 )
 KEYED = {e.name: e for e in (ORGANIZATIONS, UNITS, PEOPLE, TEAMS, SERVICES, REQUESTS)}
 
@@ -178,11 +184,17 @@ class Engine:
         last_row_wins: Iterable[str] = (),
         skip_missing: dict[str, list[str]] | None = None,
         progress: Callable[[str], None] | None = None,
+        sequence: bool = False,
+        last_known: dict[str, list[str]] | None = None,
     ):
         self.pg = connection.vendor == "postgresql"
         self.skip_invalid = skip_invalid
         self.last_row_wins = set(last_row_wins)
         self.skip_missing = skip_missing or {}
+        # Event logs: the rows of a key in the order of their ``seq`` staging column, not of
+        # their lines; ``last_known`` columns take the key's last non-missing value.
+        self.sequence = sequence
+        self.last_known = last_known or {}
         # (entity, staging column) -> the input's own column name, for messages.
         self.rename: dict[tuple[str, str], str] = {}
         self.errors: list[RowError] = []
@@ -203,8 +215,9 @@ class Engine:
         value: str | None,
         message: str,
         row: Sequence[Any] = (),
+        hint: str | None = None,
     ) -> None:
-        err = RowError(file, line, column, value, message)
+        err = RowError(file, line, column, value, message, hint)
         if self.skip_invalid:
             self.result.rejected.append((err, row))
             return
@@ -227,7 +240,7 @@ class Engine:
         if name in self._created_tables:
             return
         cols = self._layout(name)
-        types = {"line": "INTEGER", "soft": "INTEGER", "hist": "INTEGER"}
+        types = {"line": "INTEGER", "soft": "INTEGER", "hist": "INTEGER", "seq": "REAL"}
         if name in KEYED:
             types.update({c: "INTEGER" for c in KEYED[name].booleans})
         ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in cols)
@@ -295,12 +308,38 @@ class Engine:
             return
         self._exec("CREATE INDEX stg_requests_key_line ON stg_requests (key, line)")
         for name in LINKS:
-            if name in self._staged:
-                self._exec(
-                    f"DELETE FROM stg_{name} WHERE hist = 0 AND rec IS NOT NULL AND line < "
-                    f"(SELECT MAX(r.line) FROM stg_requests r WHERE r.key = stg_{name}.rec "
-                    f"AND r.file = stg_{name}.file)"
+            if name not in self._staged:
+                continue
+            if self.sequence:
+                last = (
+                    f"(SELECT r.line FROM stg_requests r WHERE r.key = stg_{name}.rec AND "
+                    f"r.file = stg_{name}.file ORDER BY {self._last_first('r')} LIMIT 1)"
                 )
+                self._exec(
+                    f"DELETE FROM stg_{name} WHERE hist = 0 AND rec IS NOT NULL AND line <> {last}"
+                )
+                continue
+            self._exec(
+                f"DELETE FROM stg_{name} WHERE hist = 0 AND rec IS NOT NULL AND line < "
+                f"(SELECT MAX(r.line) FROM stg_requests r WHERE r.key = stg_{name}.rec "
+                f"AND r.file = stg_{name}.file)"
+            )
+
+    def _last_first(self, alias: str = "") -> str:
+        """ORDER BY putting a key's last row first: by sequence (when given), then line."""
+        a = f"{alias}." if alias else ""
+        seq = f"({a}seq IS NULL), {a}seq DESC, " if self.sequence else ""
+        return f"{seq}{a}file DESC, {a}line DESC"
+
+    def _fill_last_known(self, name: str) -> None:
+        """Each ``last_known`` column of a key's last row: its last non-missing value."""
+        t = f"stg_{name}"
+        for c in self.last_known.get(name, []):
+            self._exec(
+                f"UPDATE {t} SET {c} = (SELECT s2.{c} FROM {t} s2 WHERE s2.key = {t}.key AND "
+                f"s2.soft = 0 AND s2.{c} IS NOT NULL ORDER BY {self._last_first('s2')} LIMIT 1) "
+                f"WHERE soft = 0 AND {c} IS NULL"
+            )
 
     def _distinct(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}"
@@ -308,7 +347,7 @@ class Engine:
     def _typed(self, entity: Entity, col: str, src: str) -> str:
         if self.pg and col in entity.dates:
             return f"CAST({src} AS DATE)"
-        if self.pg and col == "hours":
+        if self.pg and (col == "hours" or col in entity.decimals):
             return f"CAST({src} AS NUMERIC)"
         return src
 
@@ -346,9 +385,12 @@ class Engine:
             )
         hard = "WHERE soft = 0" if keep_soft else ""
         if name in self.last_row_wins or not keep_soft:
+            order = self._last_first() if name in self.last_row_wins else "file DESC, line DESC"
+            if name in self.last_row_wins:
+                self._fill_last_known(name)
             self._exec(
                 f"DELETE FROM {t} WHERE {rid} IN (SELECT rid FROM (SELECT {rid} AS rid, "
-                f"ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY file DESC, line DESC) AS rn "
+                f"ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {order}) AS rn "
                 f"FROM {t} {hard}) x WHERE rn > 1)"
             )
             return
@@ -366,7 +408,8 @@ class Engine:
             where = (
                 f"line {first_line}" if first_file == file else f"{first_file}, line {first_line}"
             )
-            self.error(file, line, "key", key, f"duplicate key (already on {where})", (file, line))
+            shown = self.rename.get((name, "key"), "key")
+            self.error(file, line, shown, key, f"duplicate key (already on {where})", (file, line))
             if self.skip_invalid:
                 self._exec(f"DELETE FROM {t} WHERE {rid} = %s", [rid_value])
 
@@ -389,6 +432,10 @@ class Engine:
         for column in self.skip_missing.get(name, []):
             n = self._exec(f"DELETE FROM stg_{name} WHERE soft = 0 AND {column} IS NULL")
             self.result.skipped[f"{name} without {column}"] = n
+        for column in [*e.required, *(r.column for r in e.refs if r.required)]:
+            self._reject_rows(
+                name, f"s.soft = 0 AND s.{column} IS NULL", "a value is required", column
+            )
         self._check_refs(name, e.refs)
         if e.self_ref:
             # A parent / manager may be defined in the same file: check against both.

@@ -14,6 +14,7 @@ class RowError(Exception):
     column: str | None
     value: str | None
     message: str
+    hint: str | None = None  # what probably went wrong ("an unclosed quote?")
 
     def __str__(self) -> str:
         where = self.file
@@ -22,7 +23,8 @@ class RowError(Exception):
         if self.column:
             where += f", column {self.column!r}"
         value = f" (value {self.value!r})" if self.value not in (None, "") else ""
-        return f"{where}: {self.message}{value}"
+        hint = f" — {self.hint}" if self.hint else ""
+        return f"{where}: {self.message}{value}{hint}"
 
     def as_dict(self) -> dict:
         return {
@@ -31,4 +33,15 @@ class RowError(Exception):
             "column": self.column,
             "value": self.value,
             "message": self.message,
+            "hint": self.hint,
+        }
+
+    def as_kwargs(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+            "hint": self.hint,
         }

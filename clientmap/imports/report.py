@@ -6,6 +6,22 @@ from dataclasses import dataclass, field
 
 # Staging names shown under the names of their workbook files.
 NAMES = {"members": "team_members"}
+# Every report lists these, in this order, even when a run did not touch them (stable keys).
+CORE = (
+    "organizations",
+    "units",
+    "people",
+    "teams",
+    "team_members",
+    "services",
+    "consumes",
+    "requests",
+    "involvements",
+)
+NO_HOME = (
+    "no organization is marked as home (organizations.csv: home = yes): every customer is "
+    "counted as external (C2) and nobody as internal"
+)
 
 
 class Rollback(Exception):
@@ -24,6 +40,10 @@ class Report:
     rejects_file: str | None = None
     cycles: list = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    read: dict[str, dict[str, int]] = field(default_factory=dict)  # file -> records vs lines
+    ignored: list[str] = field(default_factory=list)  # unknown files left alone
+    absent_optional: list[str] = field(default_factory=list)  # optional columns not in the file
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, name: str, created: int, updated: int, unchanged: int) -> None:
         self.counts[name] = {"created": created, "updated": updated, "unchanged": unchanged}
@@ -32,9 +52,19 @@ class Report:
     def changed(self) -> bool:
         return any(c["created"] or c["updated"] for c in self.counts.values())
 
+    def stable_counts(self) -> dict[str, dict[str, int]]:
+        zero = {"created": 0, "updated": 0, "unchanged": 0}
+        out = {name: dict(self.counts.get(name, zero)) for name in CORE}
+        out.update({k: v for k, v in self.counts.items() if k not in out})
+        return out
+
     def as_dict(self) -> dict:
         return {
-            "files": self.counts,
+            "files": self.stable_counts(),
+            "read": self.read,
+            "ignored_files": self.ignored,
+            "absent_optional_columns": self.absent_optional,
+            "warnings": self.warnings,
             "relations": self.relations,
             "check": self.checked_only,
             "rejected": self.rejected,
@@ -42,3 +72,12 @@ class Report:
             "skipped": self.skipped,
             "cycles": self.cycles,
         }
+
+
+def home_warnings() -> list[str]:
+    """Warnings about the stored world after an import (inside its transaction)."""
+    from clientmap.directory.models import Organization, Person
+
+    if Person.objects.exists() and not Organization.objects.filter(is_home=True).exists():
+        return [NO_HOME]
+    return []

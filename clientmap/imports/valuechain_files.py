@@ -197,6 +197,7 @@ SECTIONS = [
         _write_alerts,
         _export_alerts,
         order=50,
+        notes="an alert feed kept for the overview; `component` is a service key or name (an unknown one is kept and shown as unknown); `time` a date and time",
     ),
     Section(
         "notices.csv",
@@ -206,5 +207,6 @@ SECTIONS = [
         _write_notices,
         _export_notices,
         order=60,
+        notes="impact notices already sent ([value-chain.md](value-chain.md)); the same person, service and time is the same notice",
     ),
 ]

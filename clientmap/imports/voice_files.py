@@ -282,6 +282,7 @@ SECTIONS = [
         _write_wishes,
         _export("wishes.csv", WISH_COLUMNS, _wish_rows),
         order=10,
+        notes="the wish portal ([voice.md](voice.md)); `merged_into` is the key of the wish a duplicate was folded into",
     ),
     Section(
         "votes.csv",
@@ -291,6 +292,7 @@ SECTIONS = [
         _write_votes,
         _export("votes.csv", VOTE_COLUMNS, _vote_rows),
         order=20,
+        notes="one vote per person and wish",
     ),
     Section(
         "comments.csv",
@@ -300,5 +302,6 @@ SECTIONS = [
         _write_comments,
         _export("comments.csv", COMMENT_COLUMNS, _comment_rows),
         order=30,
+        notes="`wish` a wish key, `person` a person key",
     ),
 ]

@@ -28,10 +28,11 @@ from clientmap.core.csvfiles import escape_exact, restore, write_spreadsheet_csv
 from clientmap.customers import rules
 from clientmap.directory.models import Organization, Person, Team, TeamMembership, Unit
 from clientmap.engagements.models import Involvement, Request
-from clientmap.imports import checks
+from clientmap.imports import checks, schema
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
-from clientmap.imports.report import NAMES, Report, Rollback
+from clientmap.imports.report import NAMES, Report, Rollback, home_warnings
+from clientmap.imports.source import Malformed, Records, Tally, open_text
 
 MAX_ERRORS = 50
 BATCH = 2000
@@ -41,6 +42,12 @@ FALSE = {"", "no", "n", "false", "0", "não", "nao", "нет"}
 
 _MISSING = object()
 NOT_UTF8 = "not UTF-8 text (save the sheet as CSV UTF-8)"
+
+
+def _chain(first: Any, rest: Iterator) -> Iterator:
+    if first is not None:
+        yield first
+    yield from rest
 
 
 def _bad_line(path: Path) -> int:
@@ -77,14 +84,22 @@ class Sheet:
     _memo: dict = field(default_factory=dict)
     on_bytes: Callable[[int], None] | None = None  # progress: bytes read since the last call
     rejected: list | None = None  # with --skip-invalid: where bad rows go
+    tallies: dict | None = None  # file name -> what was read (records against lines)
+    tally: Tally | None = None
     _bad: bool = False
 
-    @property
-    def name(self) -> str:
-        return self.path.name
+    def __post_init__(self) -> None:
+        self.name = self.path.name
 
-    def error(self, line: int | None, column: str | None, value: str | None, message: str) -> None:
-        err = RowError(self.name, line, column, value, message)
+    def error(
+        self,
+        line: int | None,
+        column: str | None,
+        value: str | None,
+        message: str,
+        hint: str | None = None,
+    ) -> None:
+        err = RowError(self.name, line, column, value, message, hint)
         if self.rejected is not None and line and line > 1:
             # --skip-invalid: the row is set aside with its reason and not staged.
             self.rejected.append((err, ()))
@@ -108,65 +123,56 @@ class Sheet:
 
     def tuples(self) -> Iterator[tuple[int, list[str]]]:
         """(line, values in ``self.columns`` order), streamed: the file is never held whole."""
-        from clientmap.imports.mapping import open_text
-
         fh, counter = open_text(self.path, "utf-8-sig")
-        reader = csv.reader(fh)
+        records = Records(fh, self.name, reopen=lambda: open_text(self.path, "utf-8-sig")[0])
+        self.tally = records.tally
+        rows = iter(records)
         reported = 0
+        line = 1
         with fh:
             try:
-                header = next(reader)
-            except StopIteration:
-                self.error(1, None, None, "empty file: a header row is required")
-                return
-            except UnicodeDecodeError:
-                self.error(_bad_line(self.path), None, None, NOT_UTF8)
-                return
-            self.header = [h.strip().lower() for h in header]
-            seen: dict[str, int] = {}
-            for i, h in enumerate(self.header, start=1):
-                if h and h in seen:
-                    self.error(
-                        1, h, None, f"column {h!r} appears twice (columns {seen[h]} and {i})"
-                    )
+                first = next(rows, None)
+                if first is None and not records.header:
+                    self.error(1, None, None, "empty file: a header row is required")
                     return
-                seen.setdefault(h, i)
-            missing = [c for c in self.required if c not in self.header]
-            for c in missing:
-                self.error(1, c, None, "required column is missing")
-            if missing:
-                return
-            index = [self.header.index(c) if c in self.header else None for c in self.columns]
-            required = [self.columns.index(c) for c in self.required]
-            width = len(self.header)
-            line = 1
-            try:
-                for values in reader:
-                    line = reader.line_num
-                    if len(values) < width:
-                        if not any(v.strip() for v in values):
-                            continue
-                        values = values + [""] * (width - len(values))
+                self.header = [h.strip().lower() for h in records.header]
+                seen: dict[str, int] = {}
+                for i, h in enumerate(self.header, start=1):
+                    if h and h in seen:
+                        self.error(
+                            1, h, None, f"column {h!r} appears twice (columns {seen[h]} and {i})"
+                        )
+                        return
+                    seen.setdefault(h, i)
+                missing = [c for c in self.required if c not in self.header]
+                for c in missing:
+                    self.error(1, c, None, "required column is missing")
+                if missing:
+                    return
+                index = [self.header.index(c) if c in self.header else None for c in self.columns]
+                required = [self.columns.index(c) for c in self.required]
+                for line, values in _chain(first, rows):
                     row = [restore(values[i].strip()) if i is not None else "" for i in index]
+                    if not any(row) and not any(v.strip() for v in values):
+                        records.tally.records -= 1
+                        records.tally.blank += 1
+                        continue
                     for i in required:
                         if not row[i]:
-                            if not any(row):
-                                break
                             self.error(line, self.columns[i], None, "a value is required")
-                    else:
-                        yield line, row
-                        if self.on_bytes and line % 20000 == 0:
-                            self.on_bytes(counter.done - reported)
-                            reported = counter.done
-                        continue
-                    if any(row):
-                        yield line, row
+                    yield line, row
+                    if self.on_bytes and line % 20000 == 0:
+                        self.on_bytes(counter.done - reported)
+                        reported = counter.done
             except UnicodeDecodeError:
                 self.error(_bad_line(self.path), None, None, NOT_UTF8)
-            except csv.Error as exc:
-                self.error(reader.line_num, None, None, f"malformed CSV: {exc}")
+            except Malformed as exc:
+                e = exc.error
+                self.error(e.line, e.column, e.value, e.message, e.hint)
         if self.on_bytes:
             self.on_bytes(self.path.stat().st_size - reported)
+        if self.tallies is not None:
+            self.tallies[self.name] = records.tally
 
     # value parsers: they report and return None on bad input; results are memoised because
     # the same dates and codes repeat across a million rows.
@@ -211,6 +217,12 @@ class Sheet:
             self.error(line, column, value, "must be yes or no (or empty)")
         return False
 
+    def currency(self, line: int, column: str, value: str) -> str:
+        code = value.upper()
+        if len(code) != 3 or not code.isalpha():
+            self.error(line, column, value, "not a currency code (three letters, e.g. EUR)")
+        return code
+
     def decimal(self, line: int, column: str, value: str) -> Decimal | None:
         if not value:
             return None
@@ -240,6 +252,7 @@ class Section:
     write: Callable[[Engine, Report], None]
     export: Callable[[Path], int]
     order: int = 100
+    notes: str = ""  # for the table of files in docs/import-formats.md
 
 
 _SECTIONS: list[Section] = []
@@ -263,38 +276,9 @@ def register_after_write(fn: Callable[[Report], None]) -> None:
 
 # --- the core files ------------------------------------------------------------------------
 
+# filename: (columns in the exporter's order, required columns) — from the one schema.
 FILES: dict[str, tuple[list[str], list[str]]] = {
-    # filename: (columns, required columns)
-    "organizations.csv": (["key", "name", "home"], ["key", "name"]),
-    "units.csv": (["key", "organization", "name", "parent"], ["key", "organization", "name"]),
-    "people.csv": (
-        ["key", "name", "email", "organization", "unit", "manager", "language"],
-        ["key", "name", "organization"],
-    ),
-    "teams.csv": (["key", "name", "unit"], ["key", "name"]),
-    "team_members.csv": (["team", "person"], ["team", "person"]),
-    "services.csv": (["key", "name", "team", "status"], ["key", "name"]),
-    "consumes.csv": (["consumer", "provider"], ["consumer", "provider"]),
-    "requests.csv": (
-        [
-            "key",
-            "requester",
-            "team",
-            "service",
-            "status",
-            "payment",
-            "opened",
-            "accepted",
-            "target",
-            "closed",
-            "title",
-        ],
-        ["key", "requester", "team", "status", "opened"],
-    ),
-    "involvements.csv": (
-        ["person", "team", "service", "role", "date", "source", "hours"],
-        ["person", "team", "role", "date"],
-    ),
+    f.filename: (f.names, f.required) for f in schema.FILES
 }
 
 CONSUMER_KINDS = ("service", "unit", "organization")
@@ -305,7 +289,11 @@ def _n(value: str) -> str | None:
 
 
 def _stage(
-    folder: Path, engine: Engine, files: list[str], on_bytes: Callable[[int], None] | None = None
+    folder: Path,
+    engine: Engine,
+    files: list[str],
+    on_bytes: Callable[[int], None] | None = None,
+    tallies: dict | None = None,
 ) -> None:
     """Read every file, check its values, and stage its rows."""
     languages = [code for code, _ in settings.LANGUAGES]
@@ -324,6 +312,7 @@ def _stage(
             errors,
             on_bytes=on_bytes,
             rejected=engine.result.rejected if engine.skip_invalid else None,
+            tallies=tallies,
         )
 
     def dates(s: Sheet, line: int, r: dict, cols: list[str]) -> list[str | None]:
@@ -393,7 +382,8 @@ def _stage(
     if s := sheet("requests.csv"):
         statuses, payments = Request.Status.values, Request.Payment.values
         add = functools.partial(s.stage, engine)
-        for line, (key, rq, tm, sv, st, pay, op, ac, tg, cl, title) in s.tuples():
+        for line, (key, rq, tm, sv, st, pay, op, ac, tg, cl, title, amt, cur) in s.tuples():
+            amount = s.decimal(line, "amount", amt) if amt else None
             add(
                 "requests",
                 (
@@ -402,15 +392,18 @@ def _stage(
                     0,
                     key,
                     title,
+                    s.currency(line, "currency", cur) if cur else "",
                     s.choice(line, "status", st, statuses) if st else None,
                     s.choice(line, "payment", pay, payments) if pay else None,
                     s.iso_date(line, "opened", op),
                     s.iso_date(line, "accepted", ac) if ac else None,
                     s.iso_date(line, "target", tg) if tg else None,
                     s.iso_date(line, "closed", cl) if cl else None,
+                    str(amount) if amount is not None else None,
                     rq or None,
                     tm or None,
                     sv or None,
+                    None,
                 ),
             )
     if s := sheet("involvements.csv"):
@@ -438,7 +431,17 @@ def _stage(
         path = folder / section.filename
         if path.exists():
             files.append(section.filename)
-            section.stage(Sheet(path, section.columns, section.required, errors), engine)
+            section.stage(
+                Sheet(
+                    path,
+                    section.columns,
+                    section.required,
+                    errors,
+                    on_bytes=on_bytes,
+                    tallies=tallies,
+                ),
+                engine,
+            )
 
 
 # --- public entry points -------------------------------------------------------------------
@@ -452,8 +455,12 @@ def import_workbook(
     progress: Callable[[str], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     rejects: Path | str | None = None,
+    ignore_unknown: bool = False,
 ) -> Report:
     """Import a workbook folder in one transaction (or, with ``check``, only report).
+
+    A ``.csv`` file the workbook does not know (a misspelt ``requets.csv``) is refused, named,
+    unless ``ignore_unknown``: then it is named in the report and left alone.
 
     ``on_bytes`` is told how many bytes were read (for a progress bar with an ETA), ``progress``
     which step of the writing has started.
@@ -463,7 +470,7 @@ def import_workbook(
     folder = Path(folder)
     if not folder.is_dir():
         raise WorkbookError([RowError(str(folder), None, None, None, "not a folder")])
-    known = list(FILES) + [s.filename for s in _SECTIONS]
+    known = known_files()
     if not any((folder / name).exists() for name in known):
         raise WorkbookError(
             [
@@ -476,8 +483,28 @@ def import_workbook(
                 )
             ]
         )
+    unknown = unknown_files(folder)
+    if unknown and not ignore_unknown:
+        raise WorkbookError(
+            [
+                RowError(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "not a workbook file"
+                    + (f" (did you mean {near}?)" if (near := _nearest(name, known)) else "")
+                    + "; the workbook files are "
+                    + ", ".join(sorted(known))
+                    + " (or import with --ignore-unknown)",
+                )
+                for name in unknown
+            ]
+        )
     report = Report(checked_only=check)
+    report.ignored = unknown
     files: list[str] = []
+    tallies: dict[str, Tally] = {}
 
     def extra(engine: Engine) -> None:
         for section in _SECTIONS:
@@ -488,18 +515,20 @@ def import_workbook(
         with transaction.atomic(), rules.deferred_recompute():
             engine = Engine(skip_invalid=skip_invalid, progress=progress)
             try:
-                _stage(folder, engine, files, on_bytes)
+                _stage(folder, engine, files, on_bytes, tallies)
                 result = engine.run(extra)
             except ImportFailed as exc:
                 raise WorkbookError(exc.errors) from None
             for name, c in result.counts.items():
                 report.counts[NAMES.get(name, name)] = c.as_dict()
+            report.read = {name: t.as_dict() for name, t in tallies.items()}
             report.rejected = len(result.rejected)
             report.rejects = result.rejected
             if result.rejected:
                 report.rejects_file = str(
                     _write_rejects(result.rejected, rejects or folder / "rejects.csv")
                 )
+            report.warnings += home_warnings()
             if report.changed and not check:
                 report.relations = rules.recompute()
                 for fn in _AFTER_WRITE:
@@ -512,6 +541,27 @@ def import_workbook(
     except WorkbookError:
         raise
     return report
+
+
+def known_files() -> list[str]:
+    return list(FILES) + [s.filename for s in _SECTIONS]
+
+
+def unknown_files(folder: Path) -> list[str]:
+    """The CSV files of ``folder`` the workbook does not read (rejects files excepted)."""
+    known = set(known_files())
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.suffix.lower() == ".csv" and p.name not in known and "rejects" not in p.name
+    )
+
+
+def _nearest(name: str, known: Iterable[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return found[0] if found else None
 
 
 def _write_rejects(rejected: list, target: Path | str) -> Path:
@@ -633,8 +683,24 @@ def export_workbook(folder: Path | str) -> dict[str, int]:
     write(
         "requests.csv",
         (
-            (k, person[rq], team[t], service.get(s), st, pay, _d(o), _d(a), _d(tg), _d(c), title)
-            for k, rq, t, s, st, pay, o, a, tg, c, title in Request.objects.order_by("key")
+            (
+                k,
+                person[rq],
+                team[t],
+                service.get(s),
+                st,
+                pay,
+                _d(o),
+                _d(a),
+                _d(tg),
+                _d(c),
+                title,
+                "" if amt is None else amt,
+                cur,
+            )
+            for k, rq, t, s, st, pay, o, a, tg, c, title, amt, cur in Request.objects.order_by(
+                "key"
+            )
             .values_list(
                 "key",
                 "requester_id",
@@ -647,6 +713,8 @@ def export_workbook(folder: Path | str) -> dict[str, int]:
                 "target",
                 "closed",
                 "title",
+                "amount",
+                "currency",
             )
             .iterator(chunk_size=5000)
         ),

@@ -76,7 +76,7 @@ PINS: dict[str, int] = {
     "team-prospects": 14,
     "evidence": 9,
     "people": 6,
-    "person": 10,
+    "person": 11,  # +1: customer-of says why requests to the own team did not count
     "organizations": 7,
     "organization": 12,
     "value-map": 6,  # + the teams of the highlight form
@@ -92,7 +92,7 @@ PINS: dict[str, int] = {
     "imports": 4,
     "api-team-customers": 8,
     "api-evidence": 8,
-    "api-person": 7,
+    "api-person": 8,  # +1: the same reason
     "api-organizations": 6,
     "api-units": 5,
     "api-people": 6,

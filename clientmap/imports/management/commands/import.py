@@ -40,6 +40,13 @@ class Command(BaseCommand):
             help=_("import the valid rows; write the rejected ones with their reason to a CSV"),
         )
         parser.add_argument("--rejects", help=_("where to write rejected rows"))
+        parser.add_argument(
+            "--ignore-unknown",
+            action="store_true",
+            help=_(
+                "import a workbook folder even if it holds CSV files the workbook does not know"
+            ),
+        )
         parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
         parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
 
@@ -76,6 +83,31 @@ class Command(BaseCommand):
             )
         for what, n in getattr(report, "skipped", {}).items():
             self.stdout.write(_("Skipped %(n)d %(what)s.") % {"n": n, "what": what})
+        for name, t in report.read.items():
+            self.stdout.write(
+                _(
+                    "%(file)s: %(records)d records read from %(lines)d lines "
+                    "(%(blank)d blank, %(continued)d continuation lines of multi-line values)."
+                )
+                % {
+                    "file": name,
+                    "records": t["records"],
+                    "lines": t["lines"],
+                    "blank": t["blank_lines"],
+                    "continued": t["continuation_lines"],
+                }
+            )
+        if report.absent_optional:
+            self.stdout.write(
+                _("Optional columns not in the file (read as empty): %(columns)s")
+                % {"columns": ", ".join(report.absent_optional)}
+            )
+        for name in report.ignored:
+            self.stdout.write(
+                self.style.WARNING(_("Ignored %(file)s: not a workbook file.") % {"file": name})
+            )
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(_("Warning: %(text)s") % {"text": warning}))
         cycles = getattr(report, "cycles", [])
         for cycle in cycles[:10]:
             services = cycle["services"]
@@ -131,7 +163,8 @@ class Command(BaseCommand):
         )
 
     def _workbook(self, path: Path, opts: dict):
-        total = sum(p.stat().st_size for p in path.glob("*.csv"))
+        known = set(workbook.known_files())
+        total = sum(p.stat().st_size for p in path.glob("*.csv") if p.name in known)
         bar = self._bar(opts, path.name, total, "B")
 
         def read(n: int) -> None:
@@ -140,6 +173,7 @@ class Command(BaseCommand):
 
         def step(name: str) -> None:
             if bar:
+                bar.update(bar.total - bar.n)  # reading is done once writing starts
                 bar.set_postfix_str(_("writing %(name)s") % {"name": name})
 
         try:
@@ -150,12 +184,14 @@ class Command(BaseCommand):
                 progress=step,
                 on_bytes=read,
                 rejects=opts["rejects"],
+                ignore_unknown=opts["ignore_unknown"],
             )
         except workbook.WorkbookError as exc:
             self._fail(exc.errors, opts)
         finally:
             if bar:
                 bar.close()
+                sys.stderr.flush()
 
     def _mapped(self, path: Path, opts: dict):
         try:
@@ -173,6 +209,7 @@ class Command(BaseCommand):
 
         def step(name: str) -> None:
             if bar:
+                bar.update(bar.total - bar.n)  # reading is done once writing starts
                 bar.set_postfix_str(_("writing %(name)s") % {"name": name})
 
         try:
@@ -190,3 +227,4 @@ class Command(BaseCommand):
         finally:
             if bar:
                 bar.close()
+                sys.stderr.flush()
