@@ -2,10 +2,10 @@
 # Fuzz the JSON API with Schemathesis against its own OpenAPI schema: a fresh SQLite database
 # with the demo, a server on a free port, then one run with a staff token and one with a
 # customer portal user's token. Fails on any server error or response that breaks the schema.
-#   scripts/fuzz_api.sh [MAX_EXAMPLES_PER_OPERATION]   (default 25; CI uses the default)
+#   scripts/fuzz_api.sh [MAX_EXAMPLES_PER_OPERATION]   (default 6; CI uses the default, which keeps it within a few minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-examples="${1:-${FUZZ_EXAMPLES:-25}}"
+examples="${1:-${FUZZ_EXAMPLES:-6}}"
 work="$(mktemp -d)"
 port="$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export CLIENTMAP_DATA_DIR="$work" DEBUG=0 ALLOWED_HOSTS=127.0.0.1,localhost
