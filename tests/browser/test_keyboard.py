@@ -99,7 +99,7 @@ def test_value_chain_map_by_keyboard(page, live_server, world) -> None:
     controls, stops = tab_through(page)
     assert_sensible(controls, stops)
     nodes = page.locator("svg.vc-graph a.vc-node")
-    assert nodes.count() > 20
+    assert nodes.count() > 5  # the default map: teams inside their units
     skip_link_lands_in_main(page)
     # Every node is a Tab stop; Enter on one opens its page.
     target = page.locator('a.vc-node[data-key="svc-db"]')

@@ -77,6 +77,7 @@ def _page_names(key: str) -> list[tuple[str, list[str]]]:
         ("customers:evidence", [key, key]),
         ("customers:person", [key]),
         ("valuechain:team", [key]),
+        ("valuechain:team_flow", [key]),
         ("valuechain:service", [key]),
         ("voice:wish", [key]),
         ("experience:team", [key]),

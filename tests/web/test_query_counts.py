@@ -87,7 +87,7 @@ PINS: dict[str, int] = {
     "alerts": 4,
     "voice-portal": 8,
     "voice-portal-by-demand": 7,
-    "voice-wish": 11,
+    "voice-wish": 10,
     "voice-coverage": 25,
     "imports": 4,
     "api-team-customers": 8,
@@ -106,7 +106,7 @@ PINS: dict[str, int] = {
     "api-unreached": 6,
     "api-wishes": 6,
     "api-wishes-by-demand": 6,
-    "api-coverage": 24,
+    "api-coverage": 23,
     "api-import-jobs": 4,
 }
 
