@@ -23,7 +23,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def worker(job_queue):
-    """``clientmap worker`` (the tasks library's database worker) beside the live server."""
+    """``clientmap worker`` (the tasks library's database worker) beside the live server.
+
+    Call the fixture's value to start it. Start it once the test's own writes are done: the
+    shared-cache in-memory test database answers a second writer "table is locked" at once
+    (a real SQLite file waits), so a worker polling from the start makes set-up flaky.
+    """
     stop = threading.Event()
 
     def loop() -> None:
@@ -38,10 +43,10 @@ def worker(job_queue):
             connection.close()
 
     thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield
+    yield thread.start
     stop.set()
-    thread.join(timeout=30)
+    if thread.is_alive():
+        thread.join(timeout=30)
 
 
 def test_upload_a_workbook_and_follow_the_job(page, live_server, worker, tmp_path: Path) -> None:
@@ -62,6 +67,8 @@ def test_upload_a_workbook_and_follow_the_job(page, live_server, worker, tmp_pat
     page.select_option("select[name=format]", "workbook")
     page.click("text=Upload and import")
     page.wait_for_url("**/imports/*-*/", timeout=20_000)
+    assert Job.objects.get(name="imports.run").status != "done"  # queued, not run inline
+    worker()
     # The worker holds the shared-cache test database's only write lock while it imports, and
     # that database answers a reader "table is locked" at once (a real SQLite file waits): so
     # reload the page until it shows the outcome instead of relying on one htmx poll.
