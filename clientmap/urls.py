@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from clientmap.api import api
 from clientmap.core import language
@@ -9,9 +7,9 @@ from clientmap.core.health import healthz
 from clientmap.directory import views as directory_views
 
 urlpatterns = [
-    # the language switch works before signing in too (it is on the login page)
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
+    # the language switch works before signing in too (it is on the login page) and keeps the
+    # choice in the cookie and in the profile (clientmap.core.language)
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("api/", api.urls),
 ]

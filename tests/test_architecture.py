@@ -111,3 +111,27 @@ def test_a_domain_module_importing_a_web_module_breaks_the_web_contract():
         assert not _check(
             DomainNeverImportsWebContract, "web", [("clientmap.customers.selectors", imported)]
         ), imported
+
+
+def test_no_two_url_patterns_claim_the_same_path() -> None:
+    """A second pattern for a path is dead code that silently loses to the first (it once
+    replaced the language switch that keeps the choice in the profile)."""
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLPattern, URLResolver
+
+    seen: dict[str, str] = {}
+    duplicates: list[str] = []
+
+    def walk(patterns, prefix: str) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern) and not route.startswith("api/"):
+                # (django-ninja registers one pattern per operation of a path, by design)
+                if route in seen:
+                    duplicates.append(f"{route}: {seen[route]} and {p.lookup_str}")
+                seen[route] = p.lookup_str
+
+    walk(get_resolver().url_patterns, "")
+    assert duplicates == []

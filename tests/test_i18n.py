@@ -59,10 +59,6 @@ def test_every_area_is_translated(lang) -> None:
     assert untranslated == []
 
 
-@pytest.mark.xfail(
-    reason="open after the integration of 2026-12-03: the profile language is not saved for the demo users (Person.ui_language stays empty); see the closing note",
-    strict=False,
-)
 def test_the_chosen_language_is_kept_in_cookie_and_profile(client) -> None:
     demo.load()
     client.force_login(User.objects.get(username="admin"))
@@ -78,10 +74,6 @@ def test_the_chosen_language_is_kept_in_cookie_and_profile(client) -> None:
     assert '<html lang="ru">' in other.get("/").content.decode()
 
 
-@pytest.mark.xfail(
-    reason="open after the integration of 2026-12-03: the profile language is not saved for the demo users (Person.ui_language stays empty); see the closing note",
-    strict=False,
-)
 def test_an_old_prefixed_link_goes_to_the_same_page_in_its_language(client) -> None:
     demo.load()
     client.force_login(User.objects.get(username="admin"))
@@ -97,10 +89,6 @@ def test_an_old_prefixed_link_goes_to_the_same_page_in_its_language(client) -> N
     assert '<html lang="ru">' in fresh.get("/login/").content.decode()
 
 
-@pytest.mark.xfail(
-    reason="open after the integration of 2026-12-03: the profile language is not saved for the demo users (Person.ui_language stays empty); see the closing note",
-    strict=False,
-)
 def test_switching_on_the_login_page_returns_to_it_and_is_kept_after_login(client) -> None:
     demo.load()
     Person.objects.filter(user__username="member").update(ui_language="")

@@ -98,9 +98,6 @@ def test_svg_labels_fit_their_boxes_as_the_browser_draws_them(page, live_server,
         assert bad == [], (url, bad)
 
 
-@pytest.mark.skip(
-    reason="open after the 2026-12-03 integration: the language chosen in the menu is not kept in the profile (see tests/test_i18n.py xfails), so the walk stays in English and its teardown cannot flush"
-)
 def test_the_newcomers_twenty_minutes(page, live_server, world, settings, shots) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     base = live_server.url
