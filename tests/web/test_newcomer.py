@@ -43,7 +43,9 @@ def test_the_maps_neighbourhood_field_offers_every_kind_of_node(staff_client, wi
     assert 'list="pick-node"' in page and 'hx-get="/pick/node/"' in page
     # what the list offers is what the map takes
     chosen = staff_client.get(reverse("valuechain:map"), {"focus": "team:t-mail/2"})
-    assert "Mail team" in chosen.content.decode() and "No service, team" not in chosen.content.decode()
+    assert (
+        "Mail team" in chosen.content.decode() and "No service, team" not in chosen.content.decode()
+    )
 
 
 def test_a_typo_in_a_key_says_so_instead_of_a_404(staff_client, wish) -> None:
