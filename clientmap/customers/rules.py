@@ -190,8 +190,10 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
         state.save()
         if scope.everyone:
             derived.mark_built(TABLE, built_for=_parameters(as_of, days))
-        # Paying organizations come from these relations: the value chain's graph is stale.
+        # Paying organizations come from these relations: the value chain's graph is stale;
+        # so are the figures stored from them.
         derived.mark_stale("value_chain")
+        derived.mark_stale("customer_summary")
     return state.relations
 
 
