@@ -88,7 +88,7 @@ PINS: dict[str, int] = {
     "voice-portal": 8,
     "voice-portal-by-demand": 7,
     "voice-wish": 10,
-    "voice-coverage": 25,
+    "voice-coverage": 9,
     "imports": 4,
     "api-team-customers": 8,
     "api-evidence": 8,
@@ -106,7 +106,7 @@ PINS: dict[str, int] = {
     "api-unreached": 6,
     "api-wishes": 6,
     "api-wishes-by-demand": 6,
-    "api-coverage": 23,
+    "api-coverage": 7,
     "api-import-jobs": 4,
 }
 
