@@ -232,7 +232,10 @@ PICKABLE = {
     "person": ("clientmap.directory.models.Person", ("key", "name", "email"), "name"),
     "organization": ("clientmap.directory.models.Organization", ("key", "name"), "name"),
     "wish": ("clientmap.voice.models.Wish", ("key", "title"), "title"),
+    "unit": ("clientmap.directory.models.Unit", ("key", "name"), "name"),
 }
+# ``node``: any node of the value-chain picture, as ``TYPE:KEY`` (the map's "neighbourhood of").
+NODE_KINDS = ("service", "team", "unit", "organization")
 
 
 @internal_required
@@ -244,16 +247,37 @@ def pick(request: HttpRequest, kind: str) -> HttpResponse:
     from django.http import Http404
     from django.utils.module_loading import import_string
 
-    if kind not in PICKABLE:
-        raise Http404
-    path, fields, label = PICKABLE[kind]
-    model = import_string(path)
     text = next((v.strip() for v in request.GET.values() if v.strip()), "")
-    qs = model.objects.all()
-    if text:
-        cond = Q()
-        for f in fields:
-            cond |= Q(**{f"{f}__icontains": text})
-        qs = qs.filter(cond)
-    options = list(qs.order_by(label).values_list("key", label)[:20])
+
+    def search(kind: str, limit: int) -> list[tuple[str, str]]:
+        path, fields, label = PICKABLE[kind]
+        qs = import_string(path).objects.all()
+        if text:
+            cond = Q()
+            for f in fields:
+                cond |= Q(**{f"{f}__icontains": text})
+            qs = qs.filter(cond)
+        return list(qs.order_by(label).values_list("key", label)[:limit])
+
+    if kind == "node":
+        # "team:t-db" typed in full still finds t-db among the teams
+        prefix, sep, rest = text.partition(":")
+        kinds = [prefix] if sep and prefix in NODE_KINDS else list(NODE_KINDS)
+        if sep and prefix in NODE_KINDS:
+            text = rest.strip()
+        names = {
+            "service": _("service"),
+            "team": _("team"),
+            "unit": _("unit"),
+            "organization": _("organization"),
+        }
+        options = [
+            (f"{k}:{key}", f"{name} · {names[k]}")
+            for k in kinds
+            for key, name in search(k, 20 // len(kinds))
+        ]
+    elif kind in PICKABLE:
+        options = search(kind, 20)
+    else:
+        raise Http404
     return render(request, "core/_options.html", {"options": options})

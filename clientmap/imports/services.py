@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -205,10 +206,19 @@ def run(job_id) -> ImportJob:
     started = time.perf_counter()
     _set_progress(job.pk, done=0, total=job.size, rows=0, step="reading")
     try:
-        report = _import(job)
-        job.status = ImportJob.Status.DONE
-        job.report = {**report, "seconds": round(time.perf_counter() - started, 2)}
-        job.errors = []
+        # The data, the job's outcome and its audit entry (the post_save hook) commit together:
+        # a worker killed between them would leave imported data on a job still RUNNING, and the
+        # retry would report (and audit) the rows as "unchanged" instead of created.
+        with transaction.atomic():
+            report = _import(job)
+            job.status = ImportJob.Status.DONE
+            job.report = {**report, "seconds": round(time.perf_counter() - started, 2)}
+            job.errors = []
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "report", "errors", "finished_at"])
+            announce(job)
+        _set_progress(job.pk, done=job.size, step=job.status)
+        return job
     except (ImportFailed, workbook.WorkbookError) as exc:
         job.status = ImportJob.Status.FAILED
         job.errors = [e.as_dict() for e in exc.errors]

@@ -32,6 +32,22 @@ def test_key_fields_offer_a_searchable_list(staff_client, wish) -> None:
     assert staff_client.get("/pick/nothing/").status_code == 404
 
 
+def test_the_maps_neighbourhood_field_offers_every_kind_of_node(staff_client, wish) -> None:
+    f.team(key="t-mail/2", name="Mail team")
+    options = staff_client.get("/pick/node/?focus=mail").content.decode()
+    assert 'value="service:svc-mail"' in options and 'value="team:t-mail/2"' in options
+    assert "svc-web" not in options
+    only_teams = staff_client.get("/pick/node/?focus=team:mail").content.decode()
+    assert 'value="team:t-mail/2"' in only_teams and "svc-mail" not in only_teams
+    page = staff_client.get(reverse("valuechain:map")).content.decode()
+    assert 'list="pick-node"' in page and 'hx-get="/pick/node/"' in page
+    # what the list offers is what the map takes
+    chosen = staff_client.get(reverse("valuechain:map"), {"focus": "team:t-mail/2"})
+    assert (
+        "Mail team" in chosen.content.decode() and "No service, team" not in chosen.content.decode()
+    )
+
+
 def test_a_typo_in_a_key_says_so_instead_of_a_404(staff_client, wish) -> None:
     url = reverse("voice:triage", args=["W-1"])
     response = staff_client.post(url, {"action": "cover", "service": "svc-mial"}, follow=True)
