@@ -287,15 +287,16 @@ def ensure_current() -> dict[str, int]:
     """Bring every stale derived table current; return each table's version (one query when
     nothing is stale)."""
     seen = versions()
+    rebuilt = False
     for name, entry in _registry.items():
         version, built, built_for = seen.get(name, (0, 0, ""))
         if entry.refresh is not None and (
             name not in seen or built != version or built_for != entry.parameters()
         ):
             rebuild(name)
-            # a rebuild may bump the versions of the tables made from it (registered after
-            # it): read them again, so they are brought current in this same pass
-            seen = versions()
+            rebuilt = True
+    if rebuilt:
+        seen = versions()  # a rebuild may bump the versions of the tables made from it
     return {name: seen.get(name, (0,))[0] for name in _registry}
 
 

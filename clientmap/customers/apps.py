@@ -8,11 +8,9 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from clientmap.core import derived, hooks, jobs
-        from clientmap.customers import overview, rules, signals, summary  # noqa: F401
+        from clientmap.customers import overview, rules, signals  # noqa: F401
 
         derived.register(rules.TABLE, refresh=rules.refresh, parameters=rules.parameters)
-        # made from the relations: registered after them, rebuilt after them in one pass
-        derived.register(summary.TABLE, refresh=summary.refresh)
 
         hooks.overview.register(
             "customers", hooks.OverviewFigures(overview.organization_overview, order=10)

@@ -1,23 +1,19 @@
 """The customer figures of the overview and of a team, stored with the relations.
 
-A derived table of ``clientmap.core.derived`` (``customer_summary``), made from the customer
-relations: one row per team (its customers, active, prospects, by kind — counts of relations,
-one per person) and one for the whole organization (distinct people, and relation counts). The
-recompute of the relations marks it stale in its own transaction (``rules.recompute``; deleting
-a person or a team deletes their requests and involvements by cascade, whose signals mark the
-relations stale); ``ensure_current``
-then rebuilds it with three set-based statements, so a page reads its figures in one query
-instead of counting distinct people over every relation on every request.
+Made from the customer relations, in the same transaction as every recompute of them
+(``rules.recompute``, scoped or whole — so they are current whenever the relations are, through
+the relations' own entry in ``clientmap.core.derived``): one row per team (its customers,
+active, prospects, by kind — counts of relations, one per person) and one for the whole
+organization (distinct people, and relation counts), each rebuilt by one set-based statement.
+A page reads its figures in one query instead of counting distinct people over every relation on
+every request.
 """
 
 from __future__ import annotations
 
 from django.db import connection, transaction
 
-from clientmap.core import derived
 from clientmap.customers.models import CustomerRelation, Kind, OrganizationSummary, TeamSummary
-
-TABLE = "customer_summary"
 
 
 def _flag(condition: str) -> str:
@@ -68,15 +64,6 @@ def rebuild() -> None:
             f"SUM({_flag(cust)}) AS n_customer, SUM({_flag(cust + ' AND active')}) AS n_active, "
             f"SUM({_flag('NOT ' + cust)}) AS n_prospect FROM {rel} GROUP BY person_id) p"
         )
-
-
-def refresh(changes: derived.Changes) -> None:
-    """Called by ``derived.ensure_current`` when the relations changed: rebuild the figures."""
-    rebuild()
-
-
-def mark_stale() -> None:
-    derived.mark_stale(TABLE)
 
 
 def organization() -> OrganizationSummary:
