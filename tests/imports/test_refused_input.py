@@ -78,3 +78,53 @@ def test_other_control_characters_are_stored_as_they_are(tmp_path, home) -> None
     path.write_bytes(b"login,full name\nann,Ann\x1b[1m\tLee\x7f\n")
     mapping.import_mapped(path, mapping.parse(PEOPLE_MAPPING))
     assert Person.objects.get(key="ann").name == "Ann\x1b[1m\tLee\x7f"
+
+
+# --- a column the file holds twice ---------------------------------------------------------
+
+TWICE = b"login,full name,team,full name\nann,Ann Lee,desk,Ann L.\n"
+
+
+def test_a_repeated_column_read_as_one_value_is_refused_naming_both(tmp_path, home) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(TWICE)
+    with pytest.raises(ImportFailed) as exc:
+        mapping.import_mapped(path, mapping.parse(PEOPLE_MAPPING))
+    err = exc.value.errors[0]
+    assert (err.file, err.line, err.column) == ("people.csv", 1, "full name"), str(err)
+    assert "appears twice (columns 2 and 4)" in err.message
+    assert "first = true" in err.hint
+    assert not Person.objects.exists()
+    # three times: every position named; a template reading it is as ambiguous
+    path.write_bytes(b"login,full name,full name,full name\nann,A,B,C\n")
+    spec = {"person": {**PEOPLE_MAPPING["person"], "name": {"template": "{full name}!"}}}
+    with pytest.raises(ImportFailed, match=r"appears 3 times \(columns 2, 3 and 4\)"):
+        mapping.import_mapped(path, mapping.parse(spec))
+
+
+def test_a_repeated_column_read_with_first_or_all_or_not_read_is_accepted(tmp_path, home) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(TWICE)
+    first = {
+        "person": {
+            "key": "login",
+            "name": {"column": "full name", "first": True},
+            "organization": {"value": "us"},
+        }
+    }
+    mapping.import_mapped(path, mapping.parse(first))
+    assert Person.objects.get(key="ann").name == "Ann Lee"
+    every = {
+        "person": {"key": {"column": "full name", "all": True}, "organization": {"value": "us"}}
+    }
+    mapping.import_mapped(path, mapping.parse(every))
+    assert {"Ann Lee", "Ann L."} <= set(Person.objects.values_list("key", flat=True))
+    unread = {"person": {"key": "team", "organization": {"value": "us"}}}
+    mapping.import_mapped(path, mapping.parse(unread))
+    assert Person.objects.filter(key="desk").exists()
+
+
+def test_first_and_all_together_is_a_mapping_mistake() -> None:
+    spec = {"person": {"key": {"column": "a", "all": True, "first": True}, "organization": "o"}}
+    with pytest.raises(mapping.MappingError, match="not both"):
+        mapping.parse(spec)
