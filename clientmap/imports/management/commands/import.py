@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clientmap.imports import audit_hooks, mapping, workbook
-from clientmap.imports.engine import ImportFailed
+from clientmap.imports.errors import ImportFailed
 
 
 class Command(BaseCommand):
@@ -189,7 +189,7 @@ class Command(BaseCommand):
                 rejects=opts["rejects"],
                 ignore_unknown=opts["ignore_unknown"],
             )
-        except workbook.WorkbookError as exc:
+        except ImportFailed as exc:
             self._fail(exc.errors, opts)
         finally:
             if bar:
@@ -225,7 +225,7 @@ class Command(BaseCommand):
                 on_progress=progress,
                 on_step=step,
             )
-        except (ImportFailed, workbook.WorkbookError) as exc:
+        except ImportFailed as exc:
             self._fail(exc.errors, opts)
         finally:
             if bar:
