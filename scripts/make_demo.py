@@ -1,6 +1,6 @@
 """Generate the demo workbook (clientmap/imports/demo/*.csv) once; the CSV files are committed.
 
-    .venv/bin/python scripts/make_demo.py
+    .venv/bin/python scripts/make_demo.py   # also runs make_demo_touchpoints.py and _accounts.py
 
 Deterministic: a fixed random seed and a fixed anchor date (``ANCHOR``, the demo's "today").
 The loader (``clientmap.imports.demo``) shifts every date so that the newest request opened is
@@ -592,14 +592,21 @@ def generate() -> dict[str, tuple[list[str], list[tuple]]]:
     }
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(out: Path | None = None) -> None:
+    out = out or OUT
+    out.mkdir(parents=True, exist_ok=True)
     for name, (header, rows) in generate().items():
-        with open(OUT / name, "w", newline="", encoding="utf-8") as fh:
+        with open(out / name, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(header)
             w.writerows(rows)
         print(f"{name:<20} {len(rows):>5} rows")
+    # The later areas' files are drawn from these: one command writes the whole demo.
+    import make_demo_accounts
+    import make_demo_touchpoints
+
+    make_demo_touchpoints.main(out)
+    make_demo_accounts.main(out)
 
 
 if __name__ == "__main__":
