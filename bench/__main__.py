@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> dict:
         from bench import load
 
         return load.main(argv[1:])
+    if argv[:1] == ["pages"]:  # python -m bench pages: every main page in-process (bench/pages.py)
+        from bench import pages
+
+        return pages.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="", help="PostgreSQL scratch database URL")

@@ -70,6 +70,146 @@ def _django() -> None:
     django.setup()
 
 
+# --- shared by the in-process benchmarks (bench/pages.py; the others may use them too) --------
+
+
+def setup(data_dir: Path, database_url: str = "", urlconf: str = "") -> None:
+    """Point Django at a benchmark database (a SQLite file in ``data_dir``, or ``database_url``)
+    and set it up in this process."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["CLIENTMAP_DATA_DIR"] = str(data_dir)
+    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    if urlconf:
+        os.environ["CLIENTMAP_URLCONF"] = urlconf
+    _django()
+
+
+def world_db(requests: int, folder: Path, *, wishes: int = 0, votes: int = 0) -> dict:
+    """Build the synthetic world of ``requests`` (bench/world.py, imported through the workbook)
+    with ``wishes`` and ``votes`` in the database set up by ``setup`` — or reuse it when that
+    database already holds exactly this world. Returns what was done and how long it took."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import world
+    from clientmap.engagements.models import Request
+    from clientmap.voice.models import Vote, Wish
+
+    call_command("migrate", verbosity=0)
+    have = (Request.objects.count(), Wish.objects.count(), Vote.objects.count())
+    if have == (requests, wishes, votes):
+        return {"built": False, "seconds": 0.0}
+    started = time.perf_counter()
+    if connection.vendor == "postgresql" or have != (0, 0, 0):
+        call_command("flush", interactive=False, verbosity=0)
+    world.write(folder, world.Scale(requests=requests))
+    from clientmap.imports import workbook
+
+    workbook.import_workbook(folder)
+    imported = time.perf_counter() - started
+    add_wishes(wishes, votes)
+    return {
+        "built": True,
+        "import_seconds": round(imported, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def add_wishes(wishes: int, votes: int, *, seed: int = 15) -> None:
+    """``wishes`` wishes by people of the world (to its teams, in every status; some linked to
+    a live service, some merged) and about ``votes`` votes, a tenth of the wishes drawing twice
+    their share; vote counts and demand brought current as the product does."""
+    import random
+
+    from django.db import transaction
+
+    from clientmap.catalog.models import Service
+    from clientmap.directory.models import Person, Team
+    from clientmap.voice.models import Vote, Wish
+    from clientmap.voice.services import _recount
+
+    if not wishes:
+        return
+    rnd = random.Random(seed)
+    people = list(Person.objects.order_by("id").values_list("id", flat=True))
+    teams = list(Team.objects.order_by("id").values_list("id", flat=True))
+    statuses = [s for s, _label in Wish.Status.choices]
+    with transaction.atomic():
+        Wish.objects.bulk_create(
+            [
+                Wish(
+                    key=f"w{i}",
+                    author_id=people[rnd.randrange(len(people))],
+                    title=f"Wish number {i} about reports and exports {i % 97}",
+                    team_id=teams[i % len(teams)],
+                    status=statuses[i % len(statuses)],
+                )
+                for i in range(wishes)
+            ],
+            batch_size=5000,
+        )
+        wish_ids = list(Wish.objects.order_by("id").values_list("id", flat=True))
+        # a few merged duplicates and wishes covered by a live service
+        merged = wish_ids[1::50]
+        Wish.objects.filter(id__in=merged).update(merged_into_id=wish_ids[0])
+        live = list(Service.objects.filter(status=Service.Status.LIVE).values_list("id", flat=True))
+        through = Wish.covered_by.through
+        if live:
+            through.objects.bulk_create(
+                [
+                    through(service_id=live[i % len(live)], wish_id=w)
+                    for i, w in enumerate(wish_ids[3::7])
+                ],
+                batch_size=5000,
+            )
+        per = max(1, votes // len(wish_ids))
+        base = (votes - per * len(wish_ids)) // max(1, len(wish_ids) // 10)
+        rows: list = []
+        for index, wid in enumerate(wish_ids):
+            n = per + (base if index % 10 == 0 else 0)
+            for person in rnd.sample(people, min(n, len(people))):
+                rows.append(Vote(wish_id=wid, person_id=person))
+            if len(rows) >= 50_000:
+                Vote.objects.bulk_create(rows, batch_size=10_000)
+                rows = []
+        Vote.objects.bulk_create(rows, batch_size=10_000)
+        _recount(wish_ids)
+
+
+def timed_get(client, url: str, samples: int = 20, warmup: int = 1) -> dict:
+    """Median and p95 (ms) of ``samples`` GETs of ``url`` after ``warmup`` ones, with the
+    query count of the last one."""
+    import statistics
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    times = []
+    queries = 0
+    for _ in range(samples):
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - t) * 1000)
+        queries = len(ctx.captured_queries)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    times.sort()
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1),
+        "queries": queries,
+    }
+
+
 def migrate() -> dict:
     _django()
     from django.core.management import call_command

@@ -185,6 +185,46 @@ def _rows(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _grouped(
+    by: str,
+    *,
+    table: str,
+    alias: str,
+    day: str,
+    select: str,
+    where: str,
+    params: dict,
+    team_ids: list[int] | None,
+    org_ids: list[int] | None,
+    service_ids: list[int] | None,
+    monthly: bool,
+    home: int | None,
+    also_group_by: str = "",
+) -> tuple[list[tuple], int]:
+    """The one query skeleton of every figure: rows of ``table`` (as ``alias``) that match
+    ``where`` and the team/organization/service filters, grouped by the dimension ``by`` (and by
+    the month of ``day`` with ``monthly``, and ``also_group_by``), selecting the group key, the
+    month, then ``select``. Returns the rows and how many leading columns are the key (1 or 2)."""
+    if by == "kind" and home is None:
+        home = _home_id()
+    join, group = _dimension(by, alias, f"{alias}.person_id", home)
+    person = ""
+    if by in ("organization", "kind") or org_ids is not None:
+        person = f"JOIN directory_person p ON p.id = {alias}.person_id"
+    month = f", {rules.month_of(day)}" if monthly else ""
+    extra = f", {also_group_by}" if also_group_by else ""
+    filters = _filters(alias, params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)
+    sql = f"""
+        SELECT {group} AS g{month}, {select}
+        FROM {table} {alias}
+        {person}
+        {join}
+        WHERE {where}{filters}
+        GROUP BY {group}{month}{extra}
+    """
+    return _rows(sql, params), 2 if monthly else 1
+
+
 def _answers(
     by: str,
     *,
@@ -197,9 +237,6 @@ def _answers(
     home: int | None = None,
 ) -> dict:
     """Answers in (as_of − window, as_of] grouped by ``by`` (and month with ``monthly``)."""
-    if by == "kind" and home is None:
-        home = _home_id()
-    join, group = _dimension(by, "t", "t.person_id", home)
     recent = as_of - timedelta(days=rules.RECENT_DAYS)
     before = as_of - timedelta(days=2 * rules.RECENT_DAYS)
     lo = as_of - timedelta(days=window_days)
@@ -211,9 +248,12 @@ def _answers(
         "before": before,
         "from": min(lo, before),
     }
-    month = f", {rules.month_of('t.day')}" if monthly else ""
-    sql = f"""
-        SELECT {group} AS g{month},
+    rows, width = _grouped(
+        by,
+        table="experience_touchpoint",
+        alias="t",
+        day="t.day",
+        select="""
           SUM(CASE WHEN t.day > %(lo)s THEN 1 ELSE 0 END),
           SUM(CASE WHEN t.day > %(lo)s AND t.score >= 4 THEN 1 ELSE 0 END),
           SUM(CASE WHEN t.day > %(lo)s THEN t.score ELSE 0 END),
@@ -221,18 +261,18 @@ def _answers(
           SUM(CASE WHEN t.day > %(recent)s AND t.score >= 4 THEN 1 ELSE 0 END),
           SUM(CASE WHEN t.day > %(before)s AND t.day <= %(recent)s THEN 1 ELSE 0 END),
           SUM(CASE WHEN t.day > %(before)s AND t.day <= %(recent)s AND t.score >= 4
-                   THEN 1 ELSE 0 END)
-        FROM experience_touchpoint t
-        {_person_join(by, org_ids)}
-        {join}
-        WHERE t.kind = %(kind)s AND t.score IS NOT NULL
-          AND t.day <= %(as_of)s AND t.day > %(from)s
-          {_filters("t", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
-        GROUP BY {group}{month}
-    """
+                   THEN 1 ELSE 0 END)""",
+        where="""t.kind = %(kind)s AND t.score IS NOT NULL
+          AND t.day <= %(as_of)s AND t.day > %(from)s""",
+        params=params,
+        team_ids=team_ids,
+        org_ids=org_ids,
+        service_ids=service_ids,
+        monthly=monthly,
+        home=home,
+    )
     out = {}
-    width = 2 if monthly else 1
-    for row in _rows(sql, params):
+    for row in rows:
         key = tuple(row[:width]) if monthly else row[0]
         counts = [int(x or 0) for x in row[width:]]
         if monthly and not counts[0]:
@@ -255,9 +295,6 @@ def _promises(
     """Promises due in (as_of − window, as_of] grouped by ``by``: one query over the derived
     touchpoints (``fulfilled`` with its delay, ``due`` for an open request's target date),
     grouped by the delay in days and folded here into counts and a delay histogram per group."""
-    if by == "kind" and home is None:
-        home = _home_id()
-    join, group = _dimension(by, "t", "t.person_id", home)
     params: dict = {
         "as_of": as_of,
         "lo": as_of - timedelta(days=window_days),
@@ -267,22 +304,25 @@ def _promises(
     overdue = rules.days_between("%(as_of)s", "t.day")
     delay = f"CASE WHEN t.kind = %(fulfilled)s THEN t.delay ELSE {overdue} END"
     still_open = "CASE WHEN t.kind = %(due)s THEN 1 ELSE 0 END"
-    month = f", {rules.month_of('t.day')}" if monthly else ""
-    person = _person_join(by, org_ids)
-    sql = f"""
-        SELECT {group} AS g{month}, {delay} AS delay, {still_open}, COUNT(*)
-        FROM experience_touchpoint t
-        {person}
-        {join}
-        WHERE t.kind IN (%(fulfilled)s, %(due)s) AND t.day > %(lo)s AND t.day <= %(as_of)s
+    rows, width = _grouped(
+        by,
+        table="experience_touchpoint",
+        alias="t",
+        day="t.day",
+        select=f"{delay} AS delay, {still_open}, COUNT(*)",
+        where="""t.kind IN (%(fulfilled)s, %(due)s) AND t.day > %(lo)s AND t.day <= %(as_of)s
           AND ((t.kind = %(fulfilled)s AND t.delay IS NOT NULL)
-               OR (t.kind = %(due)s AND t.day < %(as_of)s))
-          {_filters("t", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
-        GROUP BY {group}{month}, {delay}, {still_open}
-    """
+               OR (t.kind = %(due)s AND t.day < %(as_of)s))""",
+        params=params,
+        team_ids=team_ids,
+        org_ids=org_ids,
+        service_ids=service_ids,
+        monthly=monthly,
+        home=home,
+        also_group_by=f"{delay}, {still_open}",
+    )
     acc: dict = {}
-    width = 2 if monthly else 1
-    for row in _rows(sql, params):
+    for row in rows:
         key = tuple(row[:width]) if monthly else row[0]
         d, is_open, n = int(row[width]), int(row[width + 1]), int(row[width + 2])
         a = acc.setdefault(key, {"due": 0, "kept": 0, "overdue": 0, "delays": {}})
@@ -294,13 +334,6 @@ def _promises(
         if is_open:
             a["overdue"] += n
     return {k: Promises(**v) for k, v in acc.items()}
-
-
-def _person_join(by: str, org_ids) -> str:
-    """The person join, only when the grouping or a filter needs the person's organization."""
-    if by in ("organization", "kind") or org_ids is not None:
-        return "JOIN directory_person p ON p.id = t.person_id"
-    return ""
 
 
 def _responses(
@@ -315,28 +348,24 @@ def _responses(
     home: int | None = None,
 ) -> dict:
     """Surveys sent in the window, and how many were answered, grouped by ``by``."""
-    if by == "kind" and home is None:
-        home = _home_id()
-    join, group = _dimension(by, "s", "s.person_id", home)
     _start, end = rules.day_bounds(as_of)
     lo, _ = rules.day_bounds(as_of - timedelta(days=window_days - 1))
-    params: dict = {"lo": lo, "end": end}
-    month = ""
-    if monthly:
-        month = f", {rules.month_of('s.sent_at')}"
-    sql = f"""
-        SELECT {group} AS g{month}, COUNT(*),
-               SUM(CASE WHEN s.answered_at IS NOT NULL THEN 1 ELSE 0 END)
-        FROM experience_survey s
-        {_person_join(by, org_ids).replace("t.person_id", "s.person_id")}
-        {join}
-        WHERE s.sent_at >= %(lo)s AND s.sent_at < %(end)s
-          {_filters("s", params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)}
-        GROUP BY {group}{month}
-    """
+    rows, width = _grouped(
+        by,
+        table="experience_survey",
+        alias="s",
+        day="s.sent_at",
+        select="COUNT(*), SUM(CASE WHEN s.answered_at IS NOT NULL THEN 1 ELSE 0 END)",
+        where="s.sent_at >= %(lo)s AND s.sent_at < %(end)s",
+        params={"lo": lo, "end": end},
+        team_ids=team_ids,
+        org_ids=org_ids,
+        service_ids=service_ids,
+        monthly=monthly,
+        home=home,
+    )
     out = {}
-    width = 2 if monthly else 1
-    for row in _rows(sql, params):
+    for row in rows:
         key = tuple(row[:width]) if monthly else row[0]
         out[key] = Responses(int(row[width] or 0), int(row[width + 1] or 0))
     return out

@@ -125,7 +125,7 @@ def _placement(org_key: str, name: str, c: selectors.Current | None, cfg: dict) 
 
 def placements(group: int | None = None) -> list[dict]:
     """Every account (or one group's), biggest revenue first within a group."""
-    run = rules.ensure_current()
+    run = selectors.latest()
     cfg = selectors.run_config(run)
     placed = selectors.current(run=run)
     if group is not None:
@@ -139,7 +139,7 @@ def placements(group: int | None = None) -> list[dict]:
 
 
 def account(org: Organization) -> dict:
-    run = rules.ensure_current()
+    run = selectors.latest()
     cfg = selectors.run_config(run)
     c = selectors.current([org.pk], run=run).get(org.pk)
     ex = selectors.explain(c.parts if c else {}, cfg)

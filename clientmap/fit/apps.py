@@ -7,6 +7,16 @@ class FitConfig(AppConfig):
     verbose_name = _("Accounts and fit")
 
     def ready(self) -> None:
-        from clientmap.fit import hooks
+        from clientmap.core import derived, jobs
+        from clientmap.fit import hooks, rules
 
+        # After the customer relations (registered first, by the customers app): fit reads them.
+        derived.register(rules.TABLE, refresh=rules.refresh, parameters=rules.parameters)
         hooks.install()
+
+        def recompute(job, progress) -> dict:
+            progress(step="recompute")
+            return {"accounts": rules.recompute().accounts}
+
+        # Each day's placements are made by the daily job, so no reader waits for them.
+        jobs.register("fit.recompute", recompute, max_attempts=3, periodic="daily")

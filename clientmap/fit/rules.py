@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from clientmap.core import derived
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory.models import Organization
 from clientmap.engagements.models import Involvement, Request
@@ -544,18 +545,30 @@ def recompute(as_of: date | None = None) -> Recompute:
         )
         run.seconds = round(time.perf_counter() - started, 3)
         Recompute.objects.filter(pk=run.pk).update(seconds=run.seconds)
+        if as_of == timezone.localdate():
+            derived.mark_built(TABLE)  # current for today: readers need not run it again
     return run
 
 
-def ensure_current() -> Recompute | None:
-    """The latest recompute; a new one is run first when there is none (and accounts exist) or
-    the latest is from an earlier day — debts age and windows move, so groups are kept current
-    without a scheduler, and the daily runs are the history."""
-    run = Recompute.objects.order_by("-id").first()
-    today = timezone.localdate()
-    if (run is None and account_ids()) or (run is not None and run.as_of < today):
-        run = recompute(as_of=today)
-    return run
+# --- staleness: the one mechanism (``core.derived``) -----------------------------------------
+
+TABLE = "fit_placements"
+
+
+def parameters() -> str:
+    """What the placements are built for besides their inputs: the day. Debts age and windows
+    move, so a new day places everyone again (registered with ``core.derived`` in
+    ``FitConfig.ready``: the first read of a day — a page, the API, the CLI — recomputes, and
+    the daily runs are the history)."""
+    return timezone.localdate().isoformat()
+
+
+def refresh(changes: derived.Changes) -> None:
+    """Bring the placements current (called by ``derived.ensure_current``): a recompute as of
+    today — unless there is nothing to place and nothing placed before."""
+    if not Recompute.objects.exists() and not account_ids():
+        return
+    recompute(as_of=timezone.localdate())
 
 
 def decision_makers(org_id: int, as_of: date, window_days: int):

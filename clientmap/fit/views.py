@@ -35,7 +35,7 @@ def _group_param(request: HttpRequest) -> int | None:
 
 @internal_required
 def matrix(request: HttpRequest) -> HttpResponse:
-    run = rules.ensure_current()
+    run = selectors.latest()
     group = _group_param(request)
     q = request.GET.get("q", "").strip()
     rows = selectors.matrix_rows(run)
@@ -104,7 +104,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 @internal_required
 def account(request: HttpRequest, key: str) -> HttpResponse:
     org = get_object_or_404(Organization, key=key)
-    run = rules.ensure_current()
+    run = selectors.latest()
     c = selectors.current([org.pk], run=run).get(org.pk)
     cfg = selectors.run_config(run)
     today = timezone.localdate()

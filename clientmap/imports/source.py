@@ -6,7 +6,8 @@ record and stops — with the line where the bad record *started*, the column, a
 
 * a record has more or fewer fields than the header ("row has 8 fields, header has 7");
 * a quoted field spans more than ``max_field_lines`` lines or ``max_field_bytes`` bytes;
-* the file ends inside a quoted field.
+* the file ends inside a quoted field;
+* a value holds a NUL character (byte 0), which PostgreSQL refuses in any text.
 
 It also counts what it read, so that every import can say "N records from M physical lines".
 ``delimiter="whitespace"`` splits on runs of blanks (space-aligned, fixed-width-like exports).
@@ -28,6 +29,11 @@ MAX_FIELD_LINES = 50  # a quoted value longer than this many lines is almost sur
 MAX_FIELD_BYTES = 1 << 20
 WHITESPACE = "whitespace"
 UNCLOSED = "an unclosed quote?"
+# Characters no database column can hold: PostgreSQL refuses U+0000 in any text value (COPY
+# and INSERT alike raise), so it is refused on every database, with its place, before staging.
+REFUSED = "\x00"
+NUL_MESSAGE = "a NUL character (byte 0) in a value: no text column can store it"
+NUL_HINT = "a binary file, or UTF-16 text? (save the sheet as CSV UTF-8)"
 
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -120,12 +126,28 @@ class Records:
         self.tally = Tally(header_lines=0 if columns else 1)
         self.header: list[str] = list(columns or [])
         self._given = columns is not None and bool(columns)
-        lines: Iterator[str] = text
+        self._refused = False  # a line holding a refused character was read
+        lines: Iterator[str] = self._watch(text)
         if delimiter == WHITESPACE:
-            lines = (ln.strip().replace("\t", " ") + "\n" for ln in text)
+            lines = (ln.strip().replace("\t", " ") + "\n" for ln in lines)
             self._reader = csv.reader(lines, delimiter=" ", skipinitialspace=True, strict=True)
         else:
             self._reader = csv.reader(lines, delimiter=delimiter, strict=True)
+
+    def _watch(self, text: Iterator[str]) -> Iterator[str]:
+        """The lines of ``text``, noting one that holds a refused character (a C-speed test)."""
+        for ln in text:
+            if REFUSED in ln:
+                self._refused = True
+            yield ln
+
+    def _refuse(self, line: int, fields: list[str]) -> None:
+        """Stop at the first value of this record holding a refused character."""
+        for i, f in enumerate(fields):
+            if REFUSED in f:
+                column = self._column(i) if self.header or self._given else f"#{i + 1}"
+                self.fail(line, column, _clip(f), NUL_MESSAGE, NUL_HINT)
+        self._refused = False  # it was in a part of the line the reader dropped
 
     def fail(
         self,
@@ -154,6 +176,8 @@ class Records:
                 span = end - start
                 if span:
                     self._check_span(start, end, fields)
+                if self._refused:
+                    self._refuse(start, fields)
                 if width is None:
                     self.header = [h.strip().lstrip("\ufeff") for h in fields]
                     width = len(fields)

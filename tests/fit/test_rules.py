@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from clientmap.core import derived
 from clientmap.fit import config, rules, selectors, services
 from clientmap.fit.models import Snapshot
 from tests import factories as f
@@ -160,6 +161,23 @@ def test_diagnosis_sell_vs_deliver():
 @pytest.mark.django_db
 def test_read_on_a_new_day_recomputes_once(five):
     old = rules.recompute(as_of=AS_OF - timedelta(days=1))
-    run = rules.ensure_current()
+    derived.ensure_current()
+    run = selectors.latest()
     assert run.pk != old.pk and run.as_of == timezone.localdate()
-    assert rules.ensure_current().pk == run.pk  # once a day
+    derived.ensure_current()
+    assert selectors.latest().pk == run.pk  # once a day
+
+
+@pytest.mark.django_db
+def test_fit_is_one_of_the_derived_tables(five, monkeypatch):
+    """Fit registers with ``core.derived``: a recompute for today marks it built (the next read
+    runs nothing), and the first read of a new day places every account again."""
+    run = rules.recompute()
+    derived.ensure_current()
+    assert selectors.latest().pk == run.pk
+    version, built, built_for = derived.versions()[rules.TABLE]
+    assert built == version and built_for == timezone.localdate().isoformat()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: tomorrow)
+    derived.ensure_current()
+    assert selectors.latest().as_of == tomorrow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from datetime import timedelta
@@ -246,3 +247,38 @@ def test_an_import_whose_worker_died_shows_failed_with_the_reason_and_can_be_ret
     call_command("worker", "--batch")
     imp.refresh_from_db()
     assert imp.status == "done" and Request.objects.count() > 0
+
+
+def test_an_import_and_its_outcome_commit_together(tmp_path, monkeypatch) -> None:
+    """A worker killed after the import's data but before its job says "done" would leave the
+    data on a job still running; the retry then reported (and audited) every row "unchanged".
+    The data, the job's outcome and its audit entry are one transaction: stopped at the last
+    moment (the outcome's save), nothing of the import is left."""
+    from clientmap.core.models import AuditEvent
+    from clientmap.engagements.models import Request
+    from clientmap.imports import services
+    from clientmap.imports.models import ImportJob
+    from tests.imports.test_jobs import workbook_zip
+
+    imp = services.create_job(
+        user=None, filename="w.zip", stream=io.BytesIO(workbook_zip(tmp_path)), format="workbook"
+    )
+    real_save = ImportJob.save
+
+    def killed_when_done(self, *args, **kwargs):
+        if self.status == ImportJob.Status.DONE:
+            raise KeyboardInterrupt  # as abrupt as SIGKILL: no handler of ours runs
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(ImportJob, "save", killed_when_done)
+    ImportJob.objects.filter(pk=imp.pk).update(status=ImportJob.Status.QUEUED)
+    with pytest.raises(KeyboardInterrupt):
+        services.run(imp.pk)
+    assert Request.objects.count() == 0
+    assert not AuditEvent.objects.filter(action__startswith="import.").exists()
+    monkeypatch.setattr(ImportJob, "save", real_save)
+    ImportJob.objects.filter(pk=imp.pk).update(status=ImportJob.Status.QUEUED)
+    done = services.run(imp.pk)
+    assert done.status == "done" and Request.objects.count() > 0
+    (event,) = AuditEvent.objects.filter(action="import.done")
+    assert event.after["counts"]["requests"]["created"] == Request.objects.count()

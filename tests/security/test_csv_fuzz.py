@@ -62,10 +62,6 @@ def _fresh():
 @given(
     rows=rows, quoting=quoting, encoding=encodings, lineterminator=st.sampled_from(["\r\n", "\n"])
 )
-@pytest.mark.xfail(
-    reason="open: on PostgreSQL a NUL byte in a CSV value reaches COPY (psycopg DataError) instead of a clear error; see the closing note",
-    strict=False,
-)
 def test_random_text_imports_exactly_or_fails_with_place(rows, quoting, encoding, lineterminator):
     _fresh()
     folder = Path(tempfile.mkdtemp())

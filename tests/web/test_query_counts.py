@@ -68,34 +68,36 @@ PAGES = {
 }
 
 # Queries per page, warm. Every request pays 2 for the session and the user and 1 for
-# ``derived.ensure_current`` (nothing stale). Regenerate: CLIENTMAP_PRINT_QUERY_PINS=1 pytest -s.
+# ``derived.ensure_current`` (nothing stale); pages with fit badges (the accounts are placed by
+# ``derived`` on the day's first read) pay 2–3 for the latest run, its snapshots and overrides.
+# Regenerate: CLIENTMAP_PRINT_QUERY_PINS=1 pytest -s.
 PINS: dict[str, int] = {
-    "home": 28,
+    "home": 32,
     "teams": 6,
-    "team": 14,  # + the team links (its services)
-    "team-prospects": 14,
-    "evidence": 9,
+    "team": 17,  # + the team links (its services)
+    "team-prospects": 17,
+    "evidence": 11,
     "people": 6,
-    "person": 11,  # +1: customer-of says why requests to the own team did not count
+    "person": 13,  # +1: customer-of says why requests to the own team did not count
     "organizations": 7,
-    "organization": 12,
+    "organization": 15,
     "value-map": 6,  # + the teams of the highlight form
     "value-team": 12,  # + the team links
     "value-service": 17,  # + the team links, the recipients shown before sending
     "unreached": 6,
     "cycles": 5,
     "alerts": 4,
-    "voice-portal": 8,
-    "voice-portal-by-demand": 7,
+    "voice-portal": 10,
+    "voice-portal-by-demand": 9,
     "voice-wish": 10,
     "voice-coverage": 25,
     "imports": 4,
-    "api-team-customers": 8,
-    "api-evidence": 8,
-    "api-person": 8,  # +1: the same reason
-    "api-organizations": 6,
+    "api-team-customers": 11,
+    "api-evidence": 10,
+    "api-person": 10,  # +1: the same reason
+    "api-organizations": 9,
     "api-units": 5,
-    "api-people": 6,
+    "api-people": 9,
     "api-teams": 5,
     "api-team": 6,
     "api-reach": 8,
@@ -104,8 +106,8 @@ PINS: dict[str, int] = {
     "api-cycles": 5,
     "api-isolated": 5,
     "api-unreached": 6,
-    "api-wishes": 6,
-    "api-wishes-by-demand": 6,
+    "api-wishes": 8,
+    "api-wishes-by-demand": 8,
     "api-coverage": 23,
     "api-import-jobs": 4,
 }

@@ -247,12 +247,13 @@ class Reader:
         if self.m.sequence:
             needed.add(self.m.sequence)
         optional = {c for b in self.m.blocks for f in b.fields.values() for c in f.optional_columns}
+        ambiguous = self._repeated(repeated)
         missing = sorted(needed - set(index) - optional)
         for c in missing:
             self.engine.error(
                 self.file, 1, c, None, "column named in the mapping is not in the file"
             )
-        if missing:
+        if missing or ambiguous:
             return None
         self.absent = sorted((needed & optional) - set(index))
         for c in self.absent:
@@ -264,6 +265,29 @@ class Reader:
             self.engine.add("organizations", (self.file, 1, 1, "home", "Home organization", 1))
         self.program = compile_mapping(self.m, self.file, index, repeated, self.home_key)
         return self.program
+
+    def _repeated(self, repeated: dict[str, list[int]]) -> bool:
+        """A column the file holds more than once is ambiguous where the mapping reads one value
+        from it: refused, naming both positions, unless the field says ``all`` or ``first``."""
+        told: set[str] = set()
+        for b in self.m.blocks:
+            for f in b.fields.values():
+                for column, reader in f.uses():
+                    at = repeated.get(column, [])
+                    if len(at) < 2 or reader.all or reader.first or column in told:
+                        continue
+                    told.add(column)
+                    times = "twice" if len(at) == 2 else f"{len(at)} times"
+                    where = ", ".join(str(i + 1) for i in at[:-1]) + f" and {at[-1] + 1}"
+                    self.engine.error(
+                        self.file,
+                        1,
+                        column,
+                        None,
+                        f"column {column!r} appears {times} (columns {where})",
+                        hint="read every one with all = true, or the first with first = true",
+                    )
+        return bool(told)
 
     def _decode_message(self) -> str:
         return (

@@ -46,6 +46,7 @@ class Field:
     pattern: re.Pattern | None = None  # ``extract``: keep the first group of a regex
     fallback: Field | None = None  # used when this one gives no value
     all: bool = False  # every non-empty value of a repeated column: one record each
+    first: bool = False  # a repeated column read as one value: its first occurrence
     optional: bool = False  # a column the file may lack: then it reads as missing
     last_known: bool = False  # event logs: the key's last non-missing value, not the last row's
 
@@ -58,6 +59,11 @@ class Field:
     @property
     def columns(self) -> list[str]:
         return self.own_columns + (self.fallback.columns if self.fallback else [])
+
+    def uses(self) -> list[tuple[str, Field]]:
+        """(column, the field or fallback reading it), this field's and its fallbacks'."""
+        own = [(c, self) for c in self.own_columns]
+        return own + (self.fallback.uses() if self.fallback else [])
 
     @property
     def optional_columns(self) -> list[str]:
@@ -220,6 +226,7 @@ FIELD_SETTINGS = {
     "extract",
     "fallback",
     "all",
+    "first",
     "optional",
     "last_known",
 }
@@ -248,6 +255,7 @@ def _field(where: str, fname: str, kind: str, raw: Any) -> Field:
         ("extract", (str,), "a regular expression"),
         ("fallback", (str, dict, bool, int, float), "a column name or a table"),
         ("all", (bool,), "true or false"),
+        ("first", (bool,), "true or false"),
         ("optional", (bool,), "true or false"),
         ("last_known", (bool,), "true or false"),
     ):
@@ -259,6 +267,7 @@ def _field(where: str, fname: str, kind: str, raw: Any) -> Field:
     f.map = {str(k): str(v) for k, v in raw.get("map", {}).items()} or None
     f.default = None if raw.get("default") is None else str(raw["default"])
     f.all = bool(raw.get("all", False))
+    f.first = bool(raw.get("first", False))
     f.optional = bool(raw.get("optional", False))
     f.last_known = bool(raw.get("last_known", False))
     if f.optional and not (f.column or f.template):
@@ -275,6 +284,10 @@ def _field(where: str, fname: str, kind: str, raw: Any) -> Field:
         raise MappingError(f"{where}: give exactly one of column, value, template, home")
     if f.all and not f.column:
         raise MappingError(f"{where}: all = true needs a column")
+    if f.first and not (f.column or f.template):
+        raise MappingError(f"{where}: first = true needs a column or a template")
+    if f.first and f.all:
+        raise MappingError(f"{where}: give all = true or first = true, not both")
     if f.kind in ENUMS:
         allowed = ENUMS[f.kind]
         for v in [f.value, f.default, *(f.map or {}).values()]:

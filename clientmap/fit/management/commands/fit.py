@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from clientmap.core import derived
 from clientmap.core.text import table
 from clientmap.directory.models import Organization
 from clientmap.fit import api, rules, selectors
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        derived.ensure_current()  # a new day places every account again (rules.parameters)
         if opts["recompute"] or opts["as_of"]:
             try:
                 as_of = date.fromisoformat(opts["as_of"]) if opts["as_of"] else None

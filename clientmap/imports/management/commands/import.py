@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from clientmap.imports import mapping, workbook
-from clientmap.imports.engine import ImportFailed
+from clientmap.imports.errors import ImportFailed
 
 
 class Command(BaseCommand):
@@ -186,7 +186,7 @@ class Command(BaseCommand):
                 rejects=opts["rejects"],
                 ignore_unknown=opts["ignore_unknown"],
             )
-        except workbook.WorkbookError as exc:
+        except ImportFailed as exc:
             self._fail(exc.errors, opts)
         finally:
             if bar:
@@ -222,7 +222,7 @@ class Command(BaseCommand):
                 on_progress=progress,
                 on_step=step,
             )
-        except (ImportFailed, workbook.WorkbookError) as exc:
+        except ImportFailed as exc:
             self._fail(exc.errors, opts)
         finally:
             if bar:
