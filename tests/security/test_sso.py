@@ -151,6 +151,9 @@ def sso(settings, provider):
     settings.OIDC_OP_JWKS_ENDPOINT = f"{provider.base}/jwks"
     settings.OIDC_RP_SIGN_ALGO = "RS256"
     provider.audience = CLIENT_ID
+    # Signing in cycles the session the flow started (state, nonce): Django's database sessions
+    # read it, then read the old row again to delete it — two gets zeal would call an N+1.
+    settings.ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]
     return provider
 
 
