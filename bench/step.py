@@ -117,6 +117,10 @@ def world_db(requests: int, folder: Path, *, wishes: int = 0, votes: int = 0) ->
     workbook.import_workbook(folder)
     imported = time.perf_counter() - started
     add_wishes(wishes, votes)
+    # fresh planner statistics, as autovacuum would give a real database after a while (without
+    # them PostgreSQL plans fit's account query as a nested scan of every relation)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {
         "built": True,
         "import_seconds": round(imported, 1),
