@@ -517,9 +517,9 @@ def evaluate(facts: dict[int, Facts], as_of: date, cfg: dict[str, float]) -> lis
 
 
 def _insert_snapshots(run_id: int, placements: list[Placement]) -> None:
-    """One snapshot per placement, by ``executemany`` of plain tuples (the parts as JSON text):
-    no model instances, no per-field preparation — a tenth of ``bulk_create``'s time at 10 000
-    accounts."""
+    """One snapshot per placement, from plain values (the parts as JSON text): COPY on
+    PostgreSQL, ``executemany`` on SQLite — no model instances, no per-field preparation, a
+    fraction of ``bulk_create``'s time at 10 000 accounts."""
     qn = connection.ops.quote_name
     cols = (
         "recompute_id",
@@ -532,11 +532,8 @@ def _insert_snapshots(run_id: int, placements: list[Placement]) -> None:
         "revenue",
         "parts",
     )
-    parts = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    sql = (
-        f"INSERT INTO {qn(Snapshot._meta.db_table)} ({', '.join(qn(c) for c in cols)}) "
-        f"VALUES ({', '.join(['%s'] * (len(cols) - 1))}, {parts})"
-    )
+    table = qn(Snapshot._meta.db_table)
+    names = ", ".join(qn(c) for c in cols)
     dumps = json.JSONEncoder(separators=(",", ":")).encode
     rows = [
         (
@@ -553,8 +550,15 @@ def _insert_snapshots(run_id: int, placements: list[Placement]) -> None:
         for p in placements
     ]
     with connection.cursor() as cursor:
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[i : i + 5000])
+        if connection.vendor == "postgresql":
+            # COPY: the server parses no SQL per row (an INSERT of 10 000 rows spends seconds
+            # binding and parsing parameters; COPY a fraction of one)
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(cols))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
 def recompute(as_of: date | None = None) -> Recompute:
