@@ -34,6 +34,9 @@ ROLES = {
 PAGES: dict[str, tuple[str, str]] = {
     "set_language": ("POST", "APMSRW"),
     "login": ("GET", "APMSRW"),
+    # sign-in with the organization's identity provider (404 for all while not configured)
+    "oidc_authentication_init": ("GET", "APMSRW"),
+    "oidc_authentication_callback": ("GET", "APMSRW"),
     "logout": ("POST", "PMS"),
     "home": ("GET", "MS"),
     "api_tokens": ("GET", "PMS"),
@@ -124,6 +127,8 @@ API: dict[str, str] = {
     "DELETE /api/voice/wishes/{key}/vote": "PMSW",
     "GET /api/voice/similar": "PMSRW",
     "POST /api/voice/wishes/{key}/status": "SW",
+    "POST /api/voice/wishes/{key}/merge": "SW",
+    "POST /api/voice/wishes/{key}/cover": "SW",
     "GET /api/voice/coverage": "MSRW",
     "GET /api/fit/accounts": "MSRW",
     "GET /api/fit/accounts/{key}": "MSRW",

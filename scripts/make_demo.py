@@ -1,6 +1,6 @@
 """Generate the demo workbook (clientmap/imports/demo/*.csv) once; the CSV files are committed.
 
-    .venv/bin/python scripts/make_demo.py
+    .venv/bin/python scripts/make_demo.py   # also runs make_demo_touchpoints.py and _accounts.py
 
 Deterministic: a fixed random seed and a fixed anchor date (``ANCHOR``, the demo's "today").
 The loader (``clientmap.imports.demo``) shifts every date so that the newest request opened is
@@ -16,700 +16,33 @@ import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from clientmap.core.demo_seeds import (
+    CONSUMES,
+    INVOLVEMENTS,
+    ORGANIZATIONS,
+    PEOPLE,
+    REQUESTS,
+    SERVICES,
+    TEAM_MEMBERS,
+    TEAMS,
+    UNITS,
+)
+
 ANCHOR = date(2026, 1, 15)
 OUT = Path(__file__).resolve().parent.parent / "clientmap" / "imports" / "demo"
 SEED = 14
 
-# --- the seeds' stories (keys are stable: other areas' demo files refer to them) -------------
-
-ORGANIZATIONS = [
-    ("aurora", "Aurora Expense Systems", "yes"),
-    ("space-agency", "National Space Agency", ""),
-    ("harbor-health", "Harbor Health Clinics", ""),
-    ("city-library", "City Library", ""),
-]
-
-UNITS = [
-    # key, organization, name, parent
-    ("aur-exec", "aurora", "Executive office", ""),
-    ("aur-it", "aurora", "IT department", "aur-exec"),
-    ("aur-infra", "aurora", "Infrastructure", "aur-it"),
-    ("aur-apps", "aurora", "Business applications", "aur-it"),
-    ("aur-product", "aurora", "Product development", "aur-exec"),
-    ("aur-sales", "aurora", "Sales and accounts", "aur-exec"),
-    ("aur-finance", "aurora", "Finance", "aur-exec"),
-    ("aur-services", "aurora", "Customer services", "aur-exec"),
-    ("nsa-hq", "space-agency", "Agency headquarters", ""),
-    ("nsa-fc", "space-agency", "Flight Centre", "nsa-hq"),
-    ("nsa-fc-apps", "space-agency", "Flight Centre applications", "nsa-fc"),
-    ("nsa-fc-ops", "space-agency", "Flight operations", "nsa-fc"),
-    ("hh-it", "harbor-health", "Clinic IT", ""),
-    ("lib-admin", "city-library", "Library administration", ""),
-]
-
-PEOPLE = [
-    # key, name, email, organization, unit, manager, language
-    ("aur-ceo", "Helena Brandt", "helena.brandt@aurora.example", "aurora", "aur-exec", "", ""),
-    (
-        "aur-cio",
-        "Rafael Ortega",
-        "rafael.ortega@aurora.example",
-        "aurora",
-        "aur-it",
-        "aur-ceo",
-        "es",
-    ),
-    (
-        "aur-infra-lead",
-        "Mina Park",
-        "mina.park@aurora.example",
-        "aurora",
-        "aur-infra",
-        "aur-cio",
-        "",
-    ),
-    (
-        "aur-storage-1",
-        "Tom Becker",
-        "tom.becker@aurora.example",
-        "aurora",
-        "aur-infra",
-        "aur-infra-lead",
-        "",
-    ),
-    (
-        "aur-dba-1",
-        "Lucia Ferreira",
-        "lucia.ferreira@aurora.example",
-        "aurora",
-        "aur-infra",
-        "aur-infra-lead",
-        "pt",
-    ),
-    (
-        "aur-net-1",
-        "Oleg Sokolov",
-        "oleg.sokolov@aurora.example",
-        "aurora",
-        "aur-infra",
-        "aur-infra-lead",
-        "ru",
-    ),
-    (
-        "aur-mon-1",
-        "Jonas Weber",
-        "jonas.weber@aurora.example",
-        "aurora",
-        "aur-infra",
-        "aur-infra-lead",
-        "",
-    ),
-    ("aur-apps-lead", "Grace Liu", "grace.liu@aurora.example", "aurora", "aur-apps", "aur-cio", ""),
-    (
-        "aur-erp-1",
-        "Samuel Adeyemi",
-        "samuel.adeyemi@aurora.example",
-        "aurora",
-        "aur-apps",
-        "aur-apps-lead",
-        "",
-    ),
-    (
-        "aur-crm-1",
-        "Irene Costa",
-        "irene.costa@aurora.example",
-        "aurora",
-        "aur-apps",
-        "aur-apps-lead",
-        "pt",
-    ),
-    (
-        "aur-vp-product",
-        "Victor Hale",
-        "victor.hale@aurora.example",
-        "aurora",
-        "aur-product",
-        "aur-ceo",
-        "",
-    ),
-    (
-        "aur-pm",
-        "Nadia Rahman",
-        "nadia.rahman@aurora.example",
-        "aurora",
-        "aur-product",
-        "aur-vp-product",
-        "",
-    ),
-    (
-        "aur-techlead",
-        "Kenji Sato",
-        "kenji.sato@aurora.example",
-        "aurora",
-        "aur-product",
-        "aur-vp-product",
-        "",
-    ),
-    (
-        "aur-architect",
-        "Elena Petrova",
-        "elena.petrova@aurora.example",
-        "aurora",
-        "aur-product",
-        "aur-vp-product",
-        "ru",
-    ),
-    (
-        "aur-dev-1",
-        "Ana Souza",
-        "ana.souza@aurora.example",
-        "aurora",
-        "aur-product",
-        "aur-techlead",
-        "pt",
-    ),
-    (
-        "aur-dev-2",
-        "Marco Rossi",
-        "marco.rossi@aurora.example",
-        "aurora",
-        "aur-product",
-        "aur-techlead",
-        "",
-    ),
-    (
-        "aur-dev-3",
-        "Ivan Morozov",
-        "ivan.morozov@aurora.example",
-        "aurora",
-        "aur-product",
-        "aur-techlead",
-        "ru",
-    ),
-    (
-        "aur-sales-dir",
-        "Carmen Vidal",
-        "carmen.vidal@aurora.example",
-        "aurora",
-        "aur-sales",
-        "aur-ceo",
-        "es",
-    ),
-    (
-        "aur-am-1",
-        "Peter Nolan",
-        "peter.nolan@aurora.example",
-        "aurora",
-        "aur-sales",
-        "aur-sales-dir",
-        "",
-    ),
-    (
-        "aur-cfo",
-        "Ruth Okafor",
-        "ruth.okafor@aurora.example",
-        "aurora",
-        "aur-finance",
-        "aur-ceo",
-        "",
-    ),
-    (
-        "aur-fin-1",
-        "Diego Alvarez",
-        "diego.alvarez@aurora.example",
-        "aurora",
-        "aur-finance",
-        "aur-cfo",
-        "es",
-    ),
-    (
-        "aur-fin-2",
-        "Sofia Lindqvist",
-        "sofia.lindqvist@aurora.example",
-        "aurora",
-        "aur-finance",
-        "aur-cfo",
-        "",
-    ),
-    (
-        "aur-svc-lead",
-        "Bruno Martins",
-        "bruno.martins@aurora.example",
-        "aurora",
-        "aur-services",
-        "aur-ceo",
-        "pt",
-    ),
-    (
-        "aur-impl-1",
-        "Hannah Cole",
-        "hannah.cole@aurora.example",
-        "aurora",
-        "aur-services",
-        "aur-svc-lead",
-        "",
-    ),
-    (
-        "aur-support-1",
-        "Yusuf Demir",
-        "yusuf.demir@aurora.example",
-        "aurora",
-        "aur-services",
-        "aur-svc-lead",
-        "",
-    ),
-    # The space agency (seed 001)
-    (
-        "nsa-admin",
-        "Harold Brooks",
-        "harold.brooks@agency.example",
-        "space-agency",
-        "nsa-hq",
-        "",
-        "",
-    ),
-    (
-        "nsa-cio",
-        "Priya Natarajan",
-        "priya.natarajan@agency.example",
-        "space-agency",
-        "nsa-hq",
-        "nsa-admin",
-        "",
-    ),
-    (
-        "nsa-fc-cio",
-        "Marcus Reed",
-        "marcus.reed@agency.example",
-        "space-agency",
-        "nsa-fc",
-        "nsa-cio",
-        "",
-    ),
-    (
-        "nsa-appdir",
-        "Dana Whitfield",
-        "dana.whitfield@agency.example",
-        "space-agency",
-        "nsa-fc-apps",
-        "nsa-fc-cio",
-        "",
-    ),
-    (
-        "nsa-arch-1",
-        "Leo Fischer",
-        "leo.fischer@agency.example",
-        "space-agency",
-        "nsa-fc-apps",
-        "nsa-appdir",
-        "",
-    ),
-    (
-        "nsa-arch-2",
-        "Maya Gupta",
-        "maya.gupta@agency.example",
-        "space-agency",
-        "nsa-fc-apps",
-        "nsa-appdir",
-        "",
-    ),
-    (
-        "nsa-impl-1",
-        "Chris Young",
-        "chris.young@agency.example",
-        "space-agency",
-        "nsa-fc-apps",
-        "nsa-appdir",
-        "",
-    ),
-    (
-        "nsa-impl-2",
-        "Fatima Zahra",
-        "fatima.zahra@agency.example",
-        "space-agency",
-        "nsa-fc-apps",
-        "nsa-appdir",
-        "",
-    ),
-    (
-        "nsa-user-1",
-        "Ben Carter",
-        "ben.carter@agency.example",
-        "space-agency",
-        "nsa-fc-ops",
-        "nsa-fc-cio",
-        "",
-    ),
-    (
-        "nsa-user-2",
-        "Olivia Grant",
-        "olivia.grant@agency.example",
-        "space-agency",
-        "nsa-fc-ops",
-        "nsa-fc-cio",
-        "es",
-    ),
-    (
-        "nsa-user-3",
-        "Raj Malhotra",
-        "raj.malhotra@agency.example",
-        "space-agency",
-        "nsa-fc-ops",
-        "nsa-fc-cio",
-        "",
-    ),
-    # Other customers
-    ("hh-itmgr", "Grace O'Neil", "grace.oneil@harbor.example", "harbor-health", "hh-it", "", ""),
-    (
-        "hh-clerk",
-        "Tiago Lima",
-        "tiago.lima@harbor.example",
-        "harbor-health",
-        "hh-it",
-        "hh-itmgr",
-        "pt",
-    ),
-    (
-        "lib-head",
-        "Anya Volkova",
-        "anya.volkova@library.example",
-        "city-library",
-        "lib-admin",
-        "",
-        "ru",
-    ),
-]
-
-TEAMS = [
-    ("t-storage", "Storage", "aur-infra"),
-    ("t-dbhost", "Database hosting", "aur-infra"),
-    ("t-network", "Network", "aur-infra"),
-    ("t-monitoring", "Monitoring", "aur-infra"),
-    ("t-erp", "ERP applications", "aur-apps"),
-    ("t-crm", "CRM applications", "aur-apps"),
-    ("t-core", "Core product development", "aur-product"),
-    ("t-sales", "Sales and accounts", "aur-sales"),
-    ("t-impl", "Implementation services", "aur-services"),
-    ("t-support", "Customer support", "aur-services"),
-]
-
-TEAM_MEMBERS = [
-    ("t-storage", "aur-storage-1"),
-    ("t-storage", "aur-infra-lead"),
-    ("t-dbhost", "aur-dba-1"),
-    ("t-network", "aur-net-1"),
-    ("t-monitoring", "aur-mon-1"),
-    ("t-erp", "aur-erp-1"),
-    ("t-erp", "aur-apps-lead"),
-    ("t-crm", "aur-crm-1"),
-    ("t-core", "aur-dev-1"),
-    ("t-core", "aur-dev-2"),
-    ("t-core", "aur-dev-3"),
-    ("t-sales", "aur-am-1"),
-    ("t-sales", "aur-sales-dir"),
-    ("t-impl", "aur-impl-1"),
-    ("t-support", "aur-support-1"),
-]
-
-SERVICES = [
-    ("svc-storage", "Block and object storage", "t-storage", "live"),
-    ("svc-db", "Database hosting", "t-dbhost", "live"),
-    ("svc-network", "Corporate network", "t-network", "live"),
-    ("svc-monitoring", "Monitoring and alerting", "t-monitoring", "live"),
-    ("svc-erp", "ERP (general ledger, payroll)", "t-erp", "live"),
-    ("svc-crm", "CRM", "t-crm", "live"),
-    ("svc-expense-app", "Expense reporting application", "t-core", "live"),
-    ("svc-mobile", "Expense app for mobile", "t-core", "planned"),
-    ("svc-licences", "Licences and subscriptions", "t-sales", "live"),
-    ("svc-onboarding", "Implementation and onboarding", "t-impl", "live"),
-    ("svc-helpdesk", "Customer help desk", "t-support", "live"),
-]
-
-CONSUMES = [
-    # consumer, provider
-    ("svc-db", "svc-storage"),
-    ("svc-erp", "svc-db"),
-    ("svc-erp", "svc-network"),
-    ("svc-crm", "svc-db"),
-    ("svc-crm", "svc-network"),
-    ("svc-expense-app", "svc-db"),
-    ("svc-expense-app", "svc-storage"),
-    ("svc-licences", "svc-crm"),
-    ("svc-onboarding", "svc-expense-app"),
-    ("svc-helpdesk", "svc-crm"),
-    ("aur-finance", "svc-erp"),
-    ("aur-sales", "svc-crm"),
-    ("aur-services", "svc-crm"),
-    ("space-agency", "svc-expense-app"),
-    ("space-agency", "svc-licences"),
-    ("space-agency", "svc-onboarding"),
-    ("space-agency", "svc-helpdesk"),
-    ("harbor-health", "svc-expense-app"),
-    ("harbor-health", "svc-licences"),
-    ("harbor-health", "svc-helpdesk"),
-    ("city-library", "svc-expense-app"),
-]
-
-# key, requester, team, service, status, payment, opened (days ago), accepted, target (days ahead),
-# closed (days ago), title
-REQUESTS = [
-    (
-        "REQ-1001",
-        "nsa-appdir",
-        "t-sales",
-        "svc-licences",
-        "fulfilled",
-        "cash",
-        120,
-        115,
-        None,
-        100,
-        "Purchase 400 expense-app seats for the Flight Centre",
-    ),
-    (
-        "REQ-1002",
-        "nsa-appdir",
-        "t-impl",
-        "svc-onboarding",
-        "in_progress",
-        "cash",
-        95,
-        90,
-        30,
-        None,
-        "Roll out expense reporting at the Flight Centre",
-    ),
-    (
-        "REQ-1003",
-        "nsa-user-2",
-        "t-support",
-        "svc-helpdesk",
-        "fulfilled",
-        "cash",
-        20,
-        19,
-        None,
-        18,
-        "Receipts from the mobile camera come out rotated",
-    ),
-    (
-        "REQ-1004",
-        "hh-itmgr",
-        "t-sales",
-        "svc-licences",
-        "accepted",
-        "trade",
-        60,
-        55,
-        None,
-        None,
-        "Licences in exchange for a clinic pilot reference",
-    ),
-    (
-        "REQ-1005",
-        "hh-clerk",
-        "t-support",
-        "svc-helpdesk",
-        "fulfilled",
-        "trade",
-        500,
-        499,
-        None,
-        498,
-        "Password reset for the approval workflow",
-    ),
-    (
-        "REQ-1006",
-        "lib-head",
-        "t-sales",
-        "svc-licences",
-        "accepted",
-        "free",
-        40,
-        38,
-        None,
-        None,
-        "Free pilot licence for library staff expenses",
-    ),
-    (
-        "REQ-1007",
-        "lib-head",
-        "t-impl",
-        "svc-onboarding",
-        "declined",
-        "free",
-        35,
-        None,
-        None,
-        30,
-        "Free on-site training",
-    ),
-    (
-        "REQ-2001",
-        "aur-fin-1",
-        "t-erp",
-        "svc-erp",
-        "fulfilled",
-        "internal",
-        80,
-        78,
-        None,
-        60,
-        "Month-end close report for expenses",
-    ),
-    (
-        "REQ-2002",
-        "aur-fin-2",
-        "t-erp",
-        "svc-erp",
-        "accepted",
-        "chargeback",
-        15,
-        12,
-        45,
-        None,
-        "Payroll export to the new bank format",
-    ),
-    (
-        "REQ-2003",
-        "aur-am-1",
-        "t-crm",
-        "svc-crm",
-        "fulfilled",
-        "chargeback",
-        70,
-        69,
-        None,
-        50,
-        "Renewal pipeline view per account",
-    ),
-    (
-        "REQ-2004",
-        "aur-sales-dir",
-        "t-erp",
-        "svc-erp",
-        "declined",
-        "internal",
-        25,
-        None,
-        None,
-        20,
-        "Commission calculation in the ERP",
-    ),
-    (
-        "REQ-2005",
-        "aur-erp-1",
-        "t-dbhost",
-        "svc-db",
-        "fulfilled",
-        "internal",
-        200,
-        198,
-        None,
-        190,
-        "More capacity for the ERP database",
-    ),
-    (
-        "REQ-2006",
-        "aur-crm-1",
-        "t-dbhost",
-        "svc-db",
-        "accepted",
-        "internal",
-        10,
-        9,
-        20,
-        None,
-        "Read replica for CRM reporting",
-    ),
-    (
-        "REQ-2007",
-        "aur-dba-1",
-        "t-storage",
-        "svc-storage",
-        "fulfilled",
-        "internal",
-        150,
-        149,
-        None,
-        140,
-        "Faster volumes for database hosting",
-    ),
-    (
-        "REQ-2008",
-        "aur-dev-1",
-        "t-dbhost",
-        "svc-db",
-        "fulfilled",
-        "internal",
-        45,
-        44,
-        None,
-        40,
-        "Test database for the expense app",
-    ),
-    (
-        "REQ-2009",
-        "aur-support-1",
-        "t-crm",
-        "svc-crm",
-        "submitted",
-        "internal",
-        5,
-        None,
-        30,
-        None,
-        "Link help-desk tickets to accounts",
-    ),
-    (
-        "REQ-2010",
-        "aur-impl-1",
-        "t-core",
-        "svc-expense-app",
-        "fulfilled",
-        "internal",
-        600,
-        598,
-        None,
-        590,
-        "Bulk user import for large customers",
-    ),
-]
-
-# person, team, service, role, days ago, source
-INVOLVEMENTS = [
-    ("nsa-appdir", "t-sales", "svc-licences", "decides", 118, "Signed the purchase order"),
-    ("nsa-arch-1", "t-sales", "svc-licences", "decides", 130, "Package selection board"),
-    ("nsa-arch-2", "t-sales", "svc-licences", "decides", 130, "Package selection board"),
-    ("nsa-arch-1", "t-impl", "svc-onboarding", "specifies", 85, "Integration design workshop"),
-    ("nsa-impl-1", "t-impl", "svc-onboarding", "implements", 60, "Data migration"),
-    ("nsa-impl-2", "t-impl", "svc-onboarding", "implements", 40, "Single sign-on set-up"),
-    ("aur-pm", "t-core", "svc-expense-app", "specifies", 14, "Quarterly roadmap"),
-    ("aur-pm", "t-core", "svc-mobile", "specifies", 7, "Mobile app requirements"),
-    ("aur-techlead", "t-core", "svc-expense-app", "specifies", 21, "Architecture review"),
-    ("aur-architect", "t-core", "svc-expense-app", "specifies", 30, "Target architecture"),
-    ("aur-vp-product", "t-core", "svc-mobile", "decides", 10, "Approved the mobile budget"),
-    ("aur-cfo", "t-erp", "svc-erp", "decides", 90, "Sponsor of the ERP upgrade"),
-    ("aur-fin-1", "t-erp", "svc-erp", "implements", 50, "User acceptance testing"),
-    ("aur-apps-lead", "t-dbhost", "svc-db", "decides", 210, "Chose the database platform"),
-]
-
-USERS = [
-    # username, person key, staff, superuser
-    ("admin", "aur-cio", True, True),
-    ("member", "aur-dev-1", False, False),
-    ("portal", "nsa-appdir", False, False),
-]
+# The seeds' stories come from clientmap/core/demo_seeds.py (shared with tests/story.py).
 
 
 # --- the rest of the department, generated ----------------------------------------------------
 
-ORGANIZATIONS += [
+ORGANIZATIONS = ORGANIZATIONS + [
     ("northwind", "Northwind Logistics", ""),
     ("meridian", "Meridian Bank", ""),
 ]
 
-UNITS += [
+UNITS = UNITS + [
     ("nw-hq", "northwind", "Northwind head office", ""),
     ("nw-fin", "northwind", 'Finance & "Treasury"', "nw-hq"),
     ("nw-ops", "northwind", "Warehouse operations", "nw-hq"),
@@ -719,12 +52,12 @@ UNITS += [
     ("hh-clinics", "harbor-health", "Clinics", "hh-it"),
 ]
 
-TEAMS += [
+TEAMS = TEAMS + [
     ("t-identity", "Identity and access management", "aur-infra"),
     ("t-data", "Data, reporting and analytics", "aur-apps"),
 ]
 
-SERVICES += [
+SERVICES = SERVICES + [
     ("svc-sso", "Single sign-on", "t-identity", "live"),
     ("svc-reporting", "Reporting and dashboards", "t-data", "live"),
 ]
@@ -732,7 +65,7 @@ SERVICES += [
 # Harbor Health's licences are paid in trade (a pilot reference), not bought through the licence
 # service: its requests to Sales stay, the consumption edge goes (a readable map, fewer crossings).
 CONSUMES = [c for c in CONSUMES if c != ("harbor-health", "svc-licences")]
-CONSUMES += [
+CONSUMES = CONSUMES + [
     ("svc-sso", "svc-network"),
     ("svc-expense-app", "svc-sso"),
     ("svc-crm", "svc-sso"),
@@ -1259,14 +592,21 @@ def generate() -> dict[str, tuple[list[str], list[tuple]]]:
     }
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(out: Path | None = None) -> None:
+    out = out or OUT
+    out.mkdir(parents=True, exist_ok=True)
     for name, (header, rows) in generate().items():
-        with open(OUT / name, "w", newline="", encoding="utf-8") as fh:
+        with open(out / name, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(header)
             w.writerows(rows)
         print(f"{name:<20} {len(rows):>5} rows")
+    # The later areas' files are drawn from these: one command writes the whole demo.
+    import make_demo_accounts
+    import make_demo_touchpoints
+
+    make_demo_touchpoints.main(out)
+    make_demo_accounts.main(out)
 
 
 if __name__ == "__main__":

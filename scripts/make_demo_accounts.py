@@ -135,8 +135,8 @@ def write(folder: Path, today: date, organizations: set[str]) -> None:
                 w.writerow([v.isoformat() if isinstance(v, date) else v for v in r])
 
 
-def main() -> None:
-    folder = Path(__file__).resolve().parent.parent / "clientmap" / "imports" / "demo"
+def main(folder: Path | None = None) -> None:
+    folder = folder or Path(__file__).resolve().parent.parent / "clientmap" / "imports" / "demo"
     with open(folder / "requests.csv", newline="", encoding="utf-8") as fh:
         today = max(date.fromisoformat(r["opened"]) for r in csv.DictReader(fh))
     with open(folder / "organizations.csv", newline="", encoding="utf-8") as fh:

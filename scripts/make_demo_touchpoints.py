@@ -26,12 +26,13 @@ LIKED = "t-impl"
 NEVER_ASKED = "nsa-appdir"
 
 
-def main() -> None:
+def main(folder: Path | None = None) -> None:
+    demo = folder or DEMO
     rnd = random.Random(2026)
-    requests = list(csv.DictReader(open(DEMO / "requests.csv", encoding="utf-8")))
+    requests = list(csv.DictReader(open(demo / "requests.csv", encoding="utf-8")))
     members = {
         (r["team"], r["person"])
-        for r in csv.DictReader(open(DEMO / "team_members.csv", encoding="utf-8"))
+        for r in csv.DictReader(open(demo / "team_members.csv", encoding="utf-8"))
     }
     anchor = max(date.fromisoformat(r["opened"]) for r in requests)
     since = anchor - timedelta(days=365)
@@ -103,7 +104,7 @@ def main() -> None:
             "Renewal offer for the seats",
         ]
     )
-    with open(DEMO / "touchpoints.csv", "w", newline="", encoding="utf-8") as fh:
+    with open(demo / "touchpoints.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(
             ["key", "person", "team", "service", "request", "kind", "at", "score", "comment"]

@@ -35,7 +35,7 @@ for t in "${targets[@]}"; do
   # mutmut reads its configuration from setup.cfg; write one for this target.
   {
     echo "[mutmut]"
-    echo "paths_to_mutate=$module"
+    echo "only_mutate=$module"
     echo "source_paths=clientmap"
     echo "also_copy="
     echo "    tests"

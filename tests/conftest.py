@@ -10,6 +10,31 @@ from tests import factories as f
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _patch_zeal() -> bool:
+    """django-zeal watches the ORM for N+1 queries; its app only patches the ORM, so tests patch
+    it here instead of listing it in the production settings."""
+    try:
+        from zeal.constants import initialize_app_registry
+        from zeal.patch import patch
+    except ImportError:  # pragma: no cover - a dev install has it (scripts/install.sh --dev)
+        return False
+    initialize_app_registry()
+    patch()
+    return True
+
+
+ZEAL = _patch_zeal()
+
+
+@pytest.fixture(autouse=True)
+def _no_n_plus_one_in_requests(settings):
+    """Every request a test makes (test client or live server) fails on an N+1 query: a page
+    that reads a relation once per row raises ``zeal.errors.NPlusOneError`` naming the line."""
+    if ZEAL:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "zeal.middleware.zeal_middleware"]
+        settings.ZEAL_RAISE = True
+
+
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

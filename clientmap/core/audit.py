@@ -37,7 +37,9 @@ def record(
     after: dict | None = None,
     object_type: str = "",
     object_key: str = "",
+    actor: str = "",
 ) -> AuditEvent:
+    """``actor`` names who acted when no user account did (``cli:<login>`` for a command)."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_key = object_key or str(getattr(obj, "key", None) or obj.pk)
@@ -46,13 +48,25 @@ def record(
     real = user if getattr(user, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         user=real,
-        username=real.get_username() if real else "",
+        username=real.get_username() if real else actor[:150],
         action=action[:50],
         object_type=object_type[:50],
         object_key=str(object_key)[:200],
         before=_jsonable(before),
         after=_jsonable(after),
     )
+
+
+def command_actor() -> str:
+    """Who runs a management command: ``cli:`` and the operating-system login."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name for this uid (a container)
+        import os
+
+        return f"cli:uid {os.getuid()}"
 
 
 # --- role changes: staff / superuser / active flags of a user account --------------------

@@ -5,6 +5,7 @@ from django.utils.translation import get_language_from_path
 
 from clientmap.core import replica
 from clientmap.core.roles import role_of
+from clientmap.directory import sso
 
 
 def path_without_language(path: str) -> str:
@@ -29,4 +30,6 @@ def clientmap(request: HttpRequest) -> dict:
         "cm_next": path_without_language(request.get_full_path()),
         # With a read replica: the primary does not answer, so pages say writes are unavailable.
         "cm_writes_unavailable": replica.configured() and not replica.primary_available(),
+        # sign-in with the organization's identity provider, when configured
+        "cm_sso": sso.provider_name() if sso.enabled() else "",
     }

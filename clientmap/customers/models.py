@@ -108,3 +108,50 @@ class RecomputeState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} ({self.relations})"
+
+
+class TeamSummary(models.Model):
+    """One team's customer figures, stored with the relations (``customers.summary``): counts
+    of its relations — one per person — by what they are."""
+
+    team = models.OneToOneField(
+        Team, on_delete=models.CASCADE, primary_key=True, related_name="customer_summary"
+    )
+    customers = models.PositiveIntegerField(default=0)
+    active = models.PositiveIntegerField(default=0)
+    prospects = models.PositiveIntegerField(default=0)
+    internal = models.PositiveIntegerField(default=0)
+    external_paying = models.PositiveIntegerField(default=0)
+    external_nonpaying = models.PositiveIntegerField(default=0)
+    active_paying = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("team summary")
+        verbose_name_plural = _("team summaries")
+        indexes = [models.Index(fields=["-active"], name="team_summary_active")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}: {self.customers} customers"
+
+
+class OrganizationSummary(models.Model):
+    """One row: the whole organization's customer figures (``customers.summary``). People
+    figures count distinct people; ``*_relations`` count (team, person) pairs."""
+
+    relations = models.PositiveIntegerField(default=0)
+    active_relations = models.PositiveIntegerField(default=0)
+    prospect_relations = models.PositiveIntegerField(default=0)
+    customers = models.PositiveIntegerField(default=0)
+    active = models.PositiveIntegerField(default=0)
+    prospects = models.PositiveIntegerField(default=0)
+    internal = models.PositiveIntegerField(default=0)
+    external_paying = models.PositiveIntegerField(default=0)
+    external_nonpaying = models.PositiveIntegerField(default=0)
+    teams_with_customers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("organization summary")
+        verbose_name_plural = _("organization summaries")
+
+    def __str__(self) -> str:
+        return f"{self.customers} customers"

@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clientmap.core import bulk, derived
+from clientmap.customers import summary
 from clientmap.customers.models import CustomerRelation, Kind, RecomputeState
 from clientmap.directory.models import Organization
 from clientmap.engagements.models import Request
@@ -190,6 +191,8 @@ def recompute(scope: Scope = EVERYONE, *, as_of: date | None = None) -> int:
         state.save()
         if scope.everyone:
             derived.mark_built(TABLE, built_for=_parameters(as_of, days))
+        # The figures stored from the relations, in the same transaction (customers.summary).
+        summary.rebuild()
         # Paying organizations come from these relations: the value chain's graph is stale.
         derived.mark_stale("value_chain")
     return state.relations

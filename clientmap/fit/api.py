@@ -228,7 +228,7 @@ def override(request, key: str, payload: OverrideIn):
 def clear_override(request, key: str):
     _staff(request)
     org = get_object_or_404(Organization, key=key)
-    services.clear(org)
+    services.clear(org, user=request.auth)
     return account(org)
 
 

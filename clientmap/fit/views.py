@@ -132,7 +132,7 @@ def override(request: HttpRequest, key: str) -> HttpResponse:
 @staff_required
 def clear_override(request: HttpRequest, key: str) -> HttpResponse:
     org = get_object_or_404(Organization, key=key)
-    if services.clear(org):
+    if services.clear(org, user=request.user):
         messages.success(request, _("Override ended; the computed group applies again."))
     return redirect("fit:account", key=org.key)
 

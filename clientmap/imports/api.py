@@ -25,6 +25,7 @@ class JobOut(Schema):
     status: str
     check_only: bool
     skip_invalid: bool
+    ignore_unknown: bool
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -42,6 +43,7 @@ def _out(job: ImportJob) -> dict:
         "status": job.status,
         "check_only": job.check_only,
         "skip_invalid": job.skip_invalid,
+        "ignore_unknown": job.ignore_unknown,
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
@@ -69,7 +71,9 @@ def formats(request):
     description=(
         "multipart/form-data: `file`, and `format` (workbook for a .zip of the workbook CSV files, "
         "or a preset) or `mapping` (TOML text); `check` validates without writing; "
-        "`skip_invalid` imports the valid rows and writes the rest to a rejects file. "
+        "`skip_invalid` imports the valid rows and writes the rest to a rejects file; "
+        "`ignore_unknown` (workbook) imports the files it knows and names the others in the "
+        "report instead of refusing the upload. "
         "Answers 202 with the job; poll its url until status is done or failed."
     ),
 )
@@ -80,6 +84,7 @@ def create(
     mapping_text: str = Form("", alias="mapping"),  # noqa: B008
     check: bool = Form(False),  # noqa: B008
     skip_invalid: bool = Form(False),  # noqa: B008
+    ignore_unknown: bool = Form(False),  # noqa: B008
 ):
     _staff(request)
     try:
@@ -91,6 +96,7 @@ def create(
             mapping_text=mapping_text,
             check=check,
             skip_invalid=skip_invalid,
+            ignore_unknown=ignore_unknown,
         )
     except services.JobError as exc:
         raise HttpError(400, str(exc)) from None

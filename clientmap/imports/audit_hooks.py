@@ -1,4 +1,5 @@
-"""Imports in the audit log: every finished import job (web or API upload) is recorded."""
+"""Imports in the audit log: every finished import job (web or API upload) is recorded, and
+every import made with ``clientmap import`` (:func:`command_import`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,27 @@ def _job_saved(sender, instance: ImportJob, update_fields=None, **kwargs) -> Non
             "check_only": instance.check_only,
             "counts": report.get("counts") or report.get("files"),
             "errors": len(instance.errors or []),
+        },
+    )
+
+
+def command_import(report, path, fmt: str) -> None:
+    """An import made by ``clientmap import`` (call it in the import's transaction)."""
+    if report is None or report.checked_only:
+        return
+    audit.record(
+        None,
+        "import.done",
+        object_type="import",
+        object_key=str(path)[-200:],
+        actor=audit.command_actor(),
+        after={
+            "format": fmt,
+            "via": "cli",
+            "check_only": False,
+            "counts": report.counts,
+            "rejected": report.rejected,
+            "errors": 0,
         },
     )
 

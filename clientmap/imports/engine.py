@@ -26,18 +26,10 @@ from typing import Any
 from django.db import connection
 
 from clientmap.core import bulk
-from clientmap.imports.errors import RowError
+from clientmap.imports.errors import ImportFailed, RowError
 
 MAX_ERRORS = 50
 BATCH = 10_000
-
-
-class ImportFailed(Exception):
-    """The input has problems; nothing was written."""
-
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""One error type for every import: what is wrong and exactly where."""
+"""One error type for every import: what is wrong and exactly where.
+
+Every reader (the workbook and the files other areas add to it, mapped exports through any
+preset or mapping, uploads run as jobs) reports a bad input as a :class:`RowError` — file, line,
+column, value, message and hint — and a refused import raises :class:`ImportFailed` with the
+list of them; nothing is written then. ``workbook.WorkbookError`` is the same class.
+"""
 
 from __future__ import annotations
 
@@ -45,3 +51,11 @@ class RowError(Exception):
             "message": self.message,
             "hint": self.hint,
         }
+
+
+class ImportFailed(Exception):
+    """The input has problems; nothing was written. ``errors`` says what and where."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))

@@ -39,6 +39,11 @@ class ImportJob(models.Model):
     mapping = models.TextField(_("mapping (TOML)"), blank=True)
     check_only = models.BooleanField(_("check only"), default=False)
     skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    ignore_unknown = models.BooleanField(
+        _("ignore unknown files"),
+        default=False,
+        help_text=_("workbook: import the files it knows, and name the others in the report"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

@@ -28,8 +28,7 @@ from clientmap.customers import rules
 from clientmap.directory import inbox
 from clientmap.directory.models import Message, Person
 from clientmap.imports import mapping, workbook
-from clientmap.imports.engine import ImportFailed
-from clientmap.imports.errors import RowError
+from clientmap.imports.errors import ImportFailed, RowError
 from clientmap.imports.models import ImportJob
 
 MAX_UPLOAD = 2 * 1024**3  # 2 GiB
@@ -55,6 +54,7 @@ def create_job(
     mapping_text: str = "",
     check: bool = False,
     skip_invalid: bool = False,
+    ignore_unknown: bool = False,
 ) -> ImportJob:
     """Store the upload and create a queued job. Raises :class:`JobError` for bad requests."""
     fmt = (format or "").strip()
@@ -80,6 +80,7 @@ def create_job(
         mapping=mapping_text,
         check_only=check,
         skip_invalid=skip_invalid,
+        ignore_unknown=ignore_unknown,
     )
     target = upload_dir() / f"{job.id}-{name}"
     size = 0
@@ -219,7 +220,7 @@ def run(job_id) -> ImportJob:
             announce(job)
         _set_progress(job.pk, done=job.size, step=job.status)
         return job
-    except (ImportFailed, workbook.WorkbookError) as exc:
+    except ImportFailed as exc:
         job.status = ImportJob.Status.FAILED
         job.errors = [e.as_dict() for e in exc.errors]
     except (mapping.MappingError, zipfile.BadZipFile, OSError) as exc:
@@ -279,7 +280,11 @@ def _import(job: ImportJob) -> dict:
                 _set_progress(job.pk, step=name, done=int(job.size * done[0] / 10))
 
             report = workbook.import_workbook(
-                folder, check=job.check_only, skip_invalid=job.skip_invalid, progress=step
+                folder,
+                check=job.check_only,
+                skip_invalid=job.skip_invalid,
+                progress=step,
+                ignore_unknown=job.ignore_unknown,
             )
             return report.as_dict() | {"rejected": report.rejected}
         finally:

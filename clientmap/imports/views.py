@@ -29,6 +29,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     mapping_text=request.POST.get("mapping", ""),
                     check=bool(request.POST.get("check")),
                     skip_invalid=bool(request.POST.get("skip_invalid")),
+                    ignore_unknown=bool(request.POST.get("ignore_unknown")),
                 )
             except services.JobError as exc:
                 error = str(exc)

@@ -61,12 +61,8 @@ def _bad_line(path: Path) -> int:
     return 1
 
 
-class WorkbookError(Exception):
-    """The workbook has problems; nothing was written."""
-
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+# The workbook's problems are the one import error (file, line, column, value, hint each).
+WorkbookError = ImportFailed
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -496,7 +492,8 @@ def import_workbook(
                     + (f" (did you mean {near}?)" if (near := _nearest(name, known)) else "")
                     + "; the workbook files are "
                     + ", ".join(sorted(known))
-                    + " (or import with --ignore-unknown)",
+                    + " (to import the others, give --ignore-unknown, or tick "
+                    + "'ignore unknown files' on the upload form)",
                 )
                 for name in unknown
             ]
@@ -514,11 +511,8 @@ def import_workbook(
     try:
         with transaction.atomic(), rules.deferred_recompute():
             engine = Engine(skip_invalid=skip_invalid, progress=progress)
-            try:
-                _stage(folder, engine, files, on_bytes, tallies)
-                result = engine.run(extra)
-            except ImportFailed as exc:
-                raise WorkbookError(exc.errors) from None
+            _stage(folder, engine, files, on_bytes, tallies)
+            result = engine.run(extra)
             for name, c in result.counts.items():
                 report.counts[NAMES.get(name, name)] = c.as_dict()
             report.read = {name: t.as_dict() for name, t in tallies.items()}
@@ -538,8 +532,6 @@ def import_workbook(
                 raise Rollback
     except Rollback:
         pass
-    except WorkbookError:
-        raise
     return report
 
 

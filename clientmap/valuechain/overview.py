@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from clientmap.core import derived
+from clientmap.customers import summary
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Person, Team
 from clientmap.valuechain.graph import SERVICE, TEAM, load_graph
@@ -80,7 +81,9 @@ def nobodys_customers() -> dict:
     """People who are nobody's customer: how many, and the first few by name."""
     is_customer = CustomerRelation.objects.filter(person=OuterRef("pk"), is_customer=True)
     qs = Person.objects.filter(~Exists(is_customer)).order_by("name", "pk")
-    return {"total": qs.count(), "people": list(qs.select_related("organization")[:SHOWN])}
+    # everyone but the customers: the count stored with the relations (customers.summary)
+    total = Person.objects.count() - summary.organization().customers
+    return {"total": total, "people": list(qs.select_related("organization")[:SHOWN])}
 
 
 def effort(today: date | None = None) -> dict:

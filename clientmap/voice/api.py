@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from clientmap.catalog.models import Service
 from clientmap.core.api_auth import ANY_USER, INTERNAL, STAFF
 from clientmap.core.api_support import Page
 from clientmap.core.roles import is_staff, person_of
@@ -48,6 +49,21 @@ class VoteOut(Schema):
 class StatusIn(Schema):
     status: Literal[tuple(Wish.Status.values)]  # type: ignore[valid-type]
     reason: str = Field("", max_length=TEXT_MAX)
+
+
+class MergeIn(Schema):
+    into: str = Field(min_length=1, max_length=200, description="key of the surviving wish")
+
+
+class CoverIn(Schema):
+    service: str = Field(
+        min_length=1, max_length=200, description="key of the service that already covers it"
+    )
+
+
+class CoverOut(Schema):
+    key: str
+    covered_by: list[str]
 
 
 def _out(w: Wish) -> dict:
@@ -162,6 +178,53 @@ def status(request, key: str, payload: StatusIn):
     except ValueError:
         raise HttpError(400, f"status must be one of {', '.join(Wish.Status.values)}") from None
     return _out(w)
+
+
+def _triaged(request, key: str) -> Wish:
+    """The wish triage acts on: exactly the one ``key`` names (a merged one too), staff only."""
+    if not is_staff(request.auth):
+        raise HttpError(403, "Triage is for staff.")
+    w = Wish.objects.filter(key=key).first()
+    if w is None:
+        raise HttpError(404, "No such wish.")
+    return w
+
+
+@router.post(
+    "/wishes/{key:key}/merge",
+    response=WishOut,
+    summary="Triage: merge this duplicate into a surviving wish (staff)",
+    description="Votes, comments and followers move to ``into``; a person who voted on both "
+    "counts once. Answers the surviving wish. The same as *Merge* on the wish page.",
+    auth=STAFF,
+)
+def merge(request, key: str, payload: MergeIn):
+    w = _triaged(request, key)
+    survivor = Wish.objects.filter(key=payload.into).first()
+    if survivor is None:
+        raise HttpError(404, f"No wish has the key {payload.into!r}.")
+    try:
+        survivor = services.merge(w, survivor, by=request.auth)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from None
+    return _out(survivor)
+
+
+@router.post(
+    "/wishes/{key:key}/cover",
+    response=CoverOut,
+    summary="Triage: link the service that already covers this wish (staff)",
+    description="The same as *Covered by a service* on the wish page; linking it twice is "
+    "harmless. Answers the wish's covering services.",
+    auth=STAFF,
+)
+def cover(request, key: str, payload: CoverIn):
+    w = _triaged(request, key)
+    service = Service.objects.filter(key=payload.service).first()
+    if service is None:
+        raise HttpError(404, f"No service has the key {payload.service!r}.")
+    services.cover(w, service, by=request.auth)
+    return {"key": w.key, "covered_by": sorted(w.covered_by.values_list("key", flat=True))}
 
 
 @router.get(

@@ -218,25 +218,27 @@ def change_status(wish: Wish, status: str, *, by=None, reason: str = "") -> Wish
 
 
 def ask_for_attestation(wish: Wish) -> list[Attestation]:
-    """One link per author and voter; sending is idempotent (one attestation per person)."""
+    """One link per author and voter; sending is idempotent (one attestation per person).
+    Set-based: one read of who was asked already, one insert of the rest."""
     people = set(Vote.objects.filter(wish=wish).values_list("person_id", flat=True))
     people.add(wish.author_id)
-    made = []
-    for person in Person.objects.filter(pk__in=people):
-        att, created = Attestation.objects.get_or_create(wish=wish, person=person)
-        if created:
-            made.append(att)
-            if person.email:
-                with override(person.language or None):
-                    body = _(
-                        "“%(title)s” has been delivered. Did it help you do something better? "
-                        "Answer once, here: /voice/attest/%(token)s/"
-                    ) % {"title": wish.title, "token": att.link_token()}
-                transaction.on_commit(
-                    lambda p=person, b=body: send_mail(
-                        b[:120], b, None, [p.email], fail_silently=True
-                    )
-                )
+    asked = set(
+        Attestation.objects.filter(wish=wish, person_id__in=people).values_list(
+            "person_id", flat=True
+        )
+    )
+    new = list(Person.objects.filter(pk__in=people - asked).order_by("pk"))
+    made = Attestation.objects.bulk_create(Attestation(wish=wish, person=p) for p in new)
+    for person, att in zip(new, made, strict=True):
+        if person.email:
+            with override(person.language or None):
+                body = _(
+                    "“%(title)s” has been delivered. Did it help you do something better? "
+                    "Answer once, here: /voice/attest/%(token)s/"
+                ) % {"title": wish.title, "token": att.link_token()}
+            transaction.on_commit(
+                lambda p=person, b=body: send_mail(b[:120], b, None, [p.email], fail_silently=True)
+            )
     return made
 
 

@@ -121,3 +121,52 @@ def test_worker_runs_queued_jobs(client, tmp_path, job_queue) -> None:
     job.refresh_from_db()
     assert job.status == "done" and job.report["check"] is True
     assert Request.objects.count() == 0  # check only
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
+
+
+MISSPELT = {
+    "organizations.csv": "key,name,home\nus,Us,yes\n",
+    "people.csv": "key,name,organization\nann,Ann,us\n",
+    "requets.csv": "key,requester\nr1,ann\n",
+}
+
+
+def test_an_unknown_file_in_an_upload_is_refused_unless_the_form_says_ignore(
+    client, tmp_path
+) -> None:
+    client.force_login(f.user("boss", staff=True))
+    upload = SimpleUploadedFile("wb.zip", _zip(MISSPELT), "application/zip")
+    client.post("/imports/", {"file": upload, "format": "workbook"})
+    job = wait(ImportJob.objects.get().pk)
+    assert job.status == "failed" and not Person.objects.exists()
+    assert job.errors[0]["file"] == "requets.csv"
+    assert "requests.csv" in job.errors[0]["message"]  # did you mean …
+    assert b'name="ignore_unknown"' in client.get("/imports/").content
+    upload = SimpleUploadedFile("wb.zip", _zip(MISSPELT), "application/zip")
+    client.post("/imports/", {"file": upload, "format": "workbook", "ignore_unknown": "1"})
+    job = wait(ImportJob.objects.filter(ignore_unknown=True).get().pk)
+    assert job.status == "done", job.errors
+    assert job.report["ignored_files"] == ["requets.csv"]
+    assert list(Person.objects.values_list("key", flat=True)) == ["ann"]
+    assert b"requets.csv" in client.get(f"/imports/{job.pk}/").content
+
+
+def test_the_api_takes_ignore_unknown_too(client) -> None:
+    auth = f.bearer(f.user("api-staff", staff=True))["HTTP_AUTHORIZATION"]
+    upload = SimpleUploadedFile("wb.zip", _zip(MISSPELT), "application/zip")
+    response = client.post(
+        "/api/imports/jobs",
+        {"file": upload, "format": "workbook", "ignore_unknown": "true"},
+        HTTP_AUTHORIZATION=auth,
+    )
+    assert response.status_code == 202, response.content
+    assert response.json()["ignore_unknown"] is True
+    job = wait(response.json()["id"])
+    assert job.status == "done" and job.report["ignored_files"] == ["requets.csv"]

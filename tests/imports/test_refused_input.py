@@ -128,3 +128,19 @@ def test_first_and_all_together_is_a_mapping_mistake() -> None:
     spec = {"person": {"key": {"column": "a", "all": True, "first": True}, "organization": "o"}}
     with pytest.raises(mapping.MappingError, match="not both"):
         mapping.parse(spec)
+
+
+def test_every_format_fails_with_the_one_import_error(tmp_path, home) -> None:
+    """Workbook and mapped files alike: one exception type, each error with file and line."""
+    assert workbook.WorkbookError is ImportFailed
+    folder = _book(tmp_path, b"key,name,organization\nann,Ann,nowhere\n")
+    path = tmp_path / "people.csv"
+    path.write_bytes(b"login,full name\nann\n")
+    for run in (
+        lambda: workbook.import_workbook(folder),
+        lambda: mapping.import_mapped(path, mapping.parse(PEOPLE_MAPPING)),
+    ):
+        with pytest.raises(ImportFailed) as exc:
+            run()
+        err = exc.value.errors[0]
+        assert err.file == "people.csv" and err.line == 2 and err.column, str(err)

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from clientmap.core import tokens
@@ -115,3 +116,54 @@ def test_staff_page_filters_and_exports_csv(client, staff):
 def test_audit_page_is_for_staff_only(client, home):
     client.force_login(f.user("audit-member", person=f.person()))
     assert client.get(reverse("audit")).status_code == 403
+
+
+def test_fit_overrides_are_recorded_from_the_page_and_the_api(client, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    org = f.org(key="audit-acme")
+    until = timezone.localdate() + timedelta(days=30)
+    client.force_login(staff)
+    client.post(
+        reverse("fit:override", args=[org.key]),
+        {"group": "2", "reason": "strategic account", "expires": until.isoformat()},
+    )
+    e = last("fit.override")
+    assert (e.user, e.object_key, e.before) == (staff, "audit-acme", {"override": None})
+    assert e.after["override"] == {
+        "group": 2,
+        "reason": "strategic account",
+        "expires": until.isoformat(),
+    }
+    bot = f.user("audit-bot", staff=True)
+    r = Client().delete(f"/api/fit/overrides/{org.key}", **f.bearer(bot))
+    assert r.status_code == 200
+    e = last("fit.clear")
+    assert e.user == bot and e.before["override"]["group"] == 2 and e.after == {"override": None}
+    # nothing in force: nothing ended, nothing recorded
+    client.post(reverse("fit:clear_override", args=[org.key]))
+    assert AuditEvent.objects.filter(action="fit.clear").count() == 1
+
+
+def test_a_command_line_import_is_recorded_with_the_data_or_not_at_all(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from clientmap.directory.models import Team
+    from clientmap.imports import demo
+
+    book = tmp_path / "book"
+    book.mkdir()
+    demo.write_workbook(book)
+    call_command("import", str(book), "--check", "--no-progress")
+    assert not AuditEvent.objects.filter(action__startswith="import.").exists()
+    call_command("import", str(book), "--no-progress")
+    e = last("import.done")
+    assert e.username.startswith("cli:") and e.user is None and e.object_key == str(book)
+    assert e.after["via"] == "cli" and e.after["counts"]["teams"]["created"] == Team.objects.count()
+    # a refused file: nothing written, nothing recorded
+    (book / "teams.csv").write_text("key,name\n,no key\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import", str(book), "--no-progress")
+    assert AuditEvent.objects.filter(action="import.done").count() == 1

@@ -90,7 +90,7 @@ PINS: dict[str, int] = {
     "voice-portal": 10,
     "voice-portal-by-demand": 9,
     "voice-wish": 10,
-    "voice-coverage": 25,
+    "voice-coverage": 9,
     "imports": 4,
     "api-team-customers": 11,
     "api-evidence": 10,
@@ -108,7 +108,7 @@ PINS: dict[str, int] = {
     "api-unreached": 6,
     "api-wishes": 8,
     "api-wishes-by-demand": 8,
-    "api-coverage": 23,
+    "api-coverage": 7,
     "api-import-jobs": 4,
 }
 

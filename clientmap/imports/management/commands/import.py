@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clientmap.imports import mapping, workbook
-from clientmap.imports.engine import ImportFailed
+from clientmap.imports import audit_hooks, mapping, workbook
+from clientmap.imports.errors import ImportFailed
 
 
 class Command(BaseCommand):
@@ -56,18 +57,20 @@ class Command(BaseCommand):
         fmt = opts["format"]
         if opts["mapping"] and fmt:
             raise CommandError(_("Give --mapping or --format, not both."))
-        if opts["mapping"] or (fmt and fmt != "workbook"):
-            report = self._mapped(path, opts)
-        else:
-            if not path.is_dir():
-                raise CommandError(
-                    _(
-                        "%(path)s is not a folder. A single exported file needs --mapping "
-                        "MAP.toml or --format with one of: %(presets)s"
-                    )
-                    % {"path": path, "presets": ", ".join(sorted(mapping.presets()))}
+        mapped = bool(opts["mapping"] or (fmt and fmt != "workbook"))
+        if not mapped and not path.is_dir():
+            raise CommandError(
+                _(
+                    "%(path)s is not a folder. A single exported file needs --mapping "
+                    "MAP.toml or --format with one of: %(presets)s"
                 )
-            report = self._workbook(path, opts)
+                % {"path": path, "presets": ", ".join(sorted(mapping.presets()))}
+            )
+        with transaction.atomic():  # the data and its audit entry commit together
+            report = self._mapped(path, opts) if mapped else self._workbook(path, opts)
+            audit_hooks.command_import(
+                report, path, (opts["mapping"] or fmt or "workbook") if mapped else "workbook"
+            )
         seconds = time.perf_counter() - started
         if opts["json"]:
             self.stdout.write(
@@ -186,7 +189,7 @@ class Command(BaseCommand):
                 rejects=opts["rejects"],
                 ignore_unknown=opts["ignore_unknown"],
             )
-        except workbook.WorkbookError as exc:
+        except ImportFailed as exc:
             self._fail(exc.errors, opts)
         finally:
             if bar:
@@ -222,7 +225,7 @@ class Command(BaseCommand):
                 on_progress=progress,
                 on_step=step,
             )
-        except (ImportFailed, workbook.WorkbookError) as exc:
+        except ImportFailed as exc:
             self._fail(exc.errors, opts)
         finally:
             if bar:

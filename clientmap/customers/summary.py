@@ -1,0 +1,75 @@
+"""The customer figures of the overview and of a team, stored with the relations.
+
+Made from the customer relations, in the same transaction as every recompute of them
+(``rules.recompute``, scoped or whole — so they are current whenever the relations are, through
+the relations' own entry in ``clientmap.core.derived``): one row per team (its customers,
+active, prospects, by kind — counts of relations, one per person) and one for the whole
+organization (distinct people, and relation counts), each rebuilt by one set-based statement.
+A page reads its figures in one query instead of counting distinct people over every relation on
+every request.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from clientmap.customers.models import CustomerRelation, Kind, OrganizationSummary, TeamSummary
+
+
+def _flag(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def rebuild() -> None:
+    """Every team row and the organization row, from the relations as they are now."""
+    rel = CustomerRelation._meta.db_table
+    team_table = TeamSummary._meta.db_table
+    org_table = OrganizationSummary._meta.db_table
+    cust = "is_customer"
+    paying = f"kind = '{Kind.EXTERNAL_PAYING.value}'"
+    kinds = {
+        "internal": f"{cust} AND kind = '{Kind.INTERNAL.value}'",
+        "external_paying": f"{cust} AND {paying}",
+        "external_nonpaying": f"{cust} AND kind = '{Kind.EXTERNAL_NONPAYING.value}'",
+    }
+    team_cols = {
+        "customers": cust,
+        "active": f"{cust} AND active",
+        "prospects": f"NOT {cust}",
+        **kinds,
+        "active_paying": f"{cust} AND active AND {paying}",
+    }
+    person_cols = {
+        "customers": cust,
+        "active": f"{cust} AND active",
+        "prospects": f"NOT {cust}",
+        **kinds,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {team_table}")
+        cursor.execute(
+            f"INSERT INTO {team_table} (team_id, {', '.join(team_cols)}) "
+            f"SELECT team_id, {', '.join(f'SUM({_flag(c)})' for c in team_cols.values())} "
+            f"FROM {rel} GROUP BY team_id"
+        )
+        cursor.execute(f"DELETE FROM {org_table}")
+        cursor.execute(
+            f"INSERT INTO {org_table} (id, {', '.join(person_cols)}, relations, "
+            "active_relations, prospect_relations, teams_with_customers) "
+            f"SELECT 1, {', '.join(f'COALESCE(SUM(p.{c}), 0)' for c in person_cols)}, "
+            "COALESCE(SUM(p.n_customer), 0), COALESCE(SUM(p.n_active), 0), "
+            f"COALESCE(SUM(p.n_prospect), 0), (SELECT COUNT(*) FROM {team_table} "
+            "WHERE customers > 0) FROM ("
+            f"SELECT person_id, {', '.join(f'MAX({_flag(c)}) AS {n}' for n, c in person_cols.items())}, "
+            f"SUM({_flag(cust)}) AS n_customer, SUM({_flag(cust + ' AND active')}) AS n_active, "
+            f"SUM({_flag('NOT ' + cust)}) AS n_prospect FROM {rel} GROUP BY person_id) p"
+        )
+
+
+def organization() -> OrganizationSummary:
+    """The organization row (zeros before the first build)."""
+    return OrganizationSummary.objects.filter(pk=1).first() or OrganizationSummary()
+
+
+def team(team_id: int) -> TeamSummary:
+    return TeamSummary.objects.filter(team_id=team_id).first() or TeamSummary(team_id=team_id)
