@@ -8,6 +8,13 @@ p50/p95/p99 latency and errors, and in the same run the throughput of a bare Dja
 constant, through the same server, middleware and session) — the target is every main page at
 ≥ 0.5× the bare view. ``--soak MINUTES`` then cycles through all pages and samples the server
 processes' memory (RSS) every 10 s: it must stay flat. Results: bench/results/load.json.
+
+A ``clientmap worker`` runs beside the server, as in production. Before the pages, the run
+tries **the first request after a change**: it makes every derived table due for a whole
+rebuild (what a new day does: the relations lapse with the date) and times the first overview
+request — which must not wait for the rebuild: the worker makes it while the page is served
+from the last complete build (``X-Clientmap-Catching-Up``) — and how long until the tables
+are current again.
 """
 
 from __future__ import annotations
@@ -136,12 +143,96 @@ def drive(port: int, path: str, cookie: str, seconds: float, concurrency: int) -
     }
 
 
+def get_once(port: int, path: str, cookie: str, timeout: float = 120) -> dict:
+    """One request: status, milliseconds and the catching-up header."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    t = time.perf_counter()
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "en"})
+        r = conn.getresponse()
+        r.read()
+        status, catching = r.status, r.getheader("X-Clientmap-Catching-Up") or ""
+    except (OSError, http.client.HTTPException) as exc:
+        status, catching = type(exc).__name__, ""
+    finally:
+        conn.close()
+    return {
+        "status": status,
+        "ms": round((time.perf_counter() - t) * 1000, 1),
+        "catching_up": catching,
+    }
+
+
+def _body(port: int, path: str) -> bytes:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", path)
+        return conn.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        return b""
+
+
+def a_new_day(database_url: str) -> None:
+    """Every derived table built "for another day": the next read finds a whole rebuild due."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE core_derivedstate SET built_for = 'the day before' WHERE built <> 0")
+
+
+def first_request_after_a_change(port: int, cookie: str, database_url: str) -> dict:
+    a_new_day(database_url)
+    first = get_once(port, "/", cookie)
+    started = time.perf_counter()
+    out = {"first_overview": first}
+    if first["catching_up"]:
+        while time.perf_counter() - started < 600:
+            time.sleep(2)
+            again = get_once(port, "/", cookie)
+            if not again["catching_up"]:
+                out["current_again_after_s"] = round(time.perf_counter() - started, 1)
+                out["first_current_overview"] = again
+                break
+    print(
+        f"{'first overview after a new day':45s} status {first['status']}  {first['ms']:9.1f} ms"
+        f"  catching up: {first['catching_up'] or '-'}"
+        + (
+            f"; current again after {out['current_again_after_s']} s"
+            if "current_again_after_s" in out
+            else ""
+        ),
+        flush=True,
+    )
+    return out
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (the gunicorn master and workers)."""
     out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(pid)], capture_output=True, text=True)
     own = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True)
     kb = sum(int(x) for x in (out.stdout + own.stdout).split())
     return round(kb / 1024, 1)
+
+
+def _analyze(url: str) -> None:
+    """Fresh planner statistics, as autovacuum gives them soon after a bulk load (without them
+    PostgreSQL plans the 1M-row tables as if they were empty)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
+def _create_database(url: str) -> None:
+    """The scratch database, made when missing."""
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -176,6 +267,7 @@ def main(argv: list[str] | None = None) -> dict:
             raise SystemExit("setup failed")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
+    _create_database(args.database_url)
     subprocess.run([*cm, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     info = setup()
     built = False
@@ -194,6 +286,7 @@ def main(argv: list[str] | None = None) -> dict:
             stdout=subprocess.DEVNULL,
         )
         print(f"imported in {time.perf_counter() - t:.0f} s", flush=True)
+        _analyze(args.database_url)
         info = setup()
         built = True
     else:
@@ -205,6 +298,9 @@ def main(argv: list[str] | None = None) -> dict:
         serve += ["--workers", str(args.workers)]
     server = subprocess.Popen(
         serve, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    worker = subprocess.Popen(
+        [*cm, "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     results: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -229,6 +325,10 @@ def main(argv: list[str] | None = None) -> dict:
                     ) from None
                 time.sleep(0.5)
         cookie = f"sessionid={info['session']}"
+        deadline = time.time() + 120
+        while b'"worker": "ok"' not in _body(port, "/healthz") and time.time() < deadline:
+            time.sleep(1)
+        results["after_a_change"] = first_request_after_a_change(port, cookie, args.database_url)
         for name, path in PAGES:
             url = path.format(**info)
             drive(port, url, cookie, min(2.0, args.seconds / 5), 2)  # warm up
@@ -253,8 +353,10 @@ def main(argv: list[str] | None = None) -> dict:
                 print(f"soak {samples[-1]}", flush=True)
             results["soak"] = samples
     finally:
+        worker.terminate()
         server.terminate()
         server.wait(timeout=60)
+        worker.wait(timeout=60)
     out = ROOT / "bench" / "results" / "load.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))

@@ -17,3 +17,8 @@ class CoreConfig(AppConfig):
         from clientmap.core import audit
 
         audit.connect()
+
+        from clientmap.core import derived, jobs
+
+        # A whole rebuild a reader left to the background (derived.py, point 4).
+        jobs.register("core.derived", derived.rebuild_job, max_attempts=3)

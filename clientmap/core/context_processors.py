@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import get_language_from_path
 
-from clientmap.core import replica
+from clientmap.core import derived, replica
 from clientmap.core.roles import role_of
 from clientmap.directory import sso
 
@@ -30,6 +30,8 @@ def clientmap(request: HttpRequest) -> dict:
         "cm_next": path_without_language(request.get_full_path()),
         # With a read replica: the primary does not answer, so pages say writes are unavailable.
         "cm_writes_unavailable": replica.configured() and not replica.primary_available(),
+        # derived tables read from their last complete build while a job rebuilds them
+        "cm_catching_up": bool(derived.catching_up()),
         # sign-in with the organization's identity provider, when configured
         "cm_sso": sso.provider_name() if sso.enabled() else "",
     }

@@ -18,6 +18,14 @@ process) from services, consumes edges, units, teams, organizations and the cust
    jobs and the read selectors through the ``@current`` decorator. After a commit, the writer's
    own process also brings the table current at once (``transaction.on_commit``), so a reader
    rarely pays for the rebuild.
+4. **A page never waits for a whole rebuild.** When what a request would rebuild is the whole
+   table (a new day, the window changed, a change for everyone), the table was built before, its
+   last full rebuild took longer than ``CLIENTMAP["DERIVED_INLINE_SECONDS"]`` (or is not known)
+   and a worker is running, the request queues the rebuild as a job (``core.derived``, one per
+   table and version) and reads the last complete build meanwhile; the page says so
+   (:func:`catching_up`, ``X-Clientmap-Catching-Up``). Without a worker, or for a scoped
+   change, it rebuilds at once as before. The writer's own rebuild after its commit always runs
+   at once (read-your-writes).
 
 The owning app registers its table in ``AppConfig.ready()``::
 
@@ -27,16 +35,21 @@ The owning app registers its table in ``AppConfig.ready()``::
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger("clientmap.derived")
 
 # Above this many ids a scoped rebuild is not worth it: everything is rebuilt.
 MAX_SCOPE_IDS = 500
@@ -177,14 +190,18 @@ def deferred() -> Iterator[None]:
 
 
 def _after_commit() -> None:
-    ensure_current()
+    token = _reading.set(None)  # the writer brings its own change current at once
+    try:
+        ensure_current()
+    finally:
+        _reading.reset(token)
 
 
 def _schedule_refresh() -> None:
     """Bring the tables current once the writing transaction commits (at once in autocommit)."""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
-        ensure_current()
+        _after_commit()
         return
     if any(item[1] is _after_commit for item in conn.run_on_commit):
         return  # already scheduled for this transaction
@@ -258,7 +275,10 @@ def rebuild(name: str, changes: Changes | None = None) -> None:
             elif changes is None and state.built == state.version and not todo:
                 return
             if entry.refresh is not None and todo:
+                started = time.perf_counter()
                 entry.refresh(todo)
+                if todo.everyone:
+                    _remember_seconds(name, time.perf_counter() - started)
             if last is not None:
                 StaleScope.objects.filter(name=name, id__lte=last).delete()
             DerivedState.objects.filter(pk=state.pk).update(built=state.version, built_for=params)
@@ -283,18 +303,109 @@ def mark_built(name: str, built_for: str | None = None) -> None:
     )
 
 
+# --- a whole rebuild in the background, the last build read meanwhile -------------------------
+
+# The tables the request being served reads from their last complete build while a job rebuilds
+# them; None outside ``CurrentMiddleware`` (the CLI, jobs, a writer's commit: always at once).
+_reading: ContextVar[set[str] | None] = ContextVar("clientmap_derived_reading", default=None)
+
+
+def _seconds_key(name: str) -> str:
+    return f"clientmap:derived:{name}:full-seconds"
+
+
+def _remember_seconds(name: str, seconds: float) -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.set(_seconds_key(name), round(seconds, 3), None)
+    except Exception:  # noqa: BLE001 — a hint only: without it the next read decides as before
+        logger.warning("could not record the rebuild time of %s", name, exc_info=True)
+
+
+def last_full_seconds(name: str) -> float | None:
+    """How long the last whole rebuild of ``name`` took (None: not known)."""
+    from django.core.cache import cache
+
+    try:
+        return cache.get(_seconds_key(name))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _inline_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "CLIENTMAP", {}).get("DERIVED_INLINE_SECONDS", 2.0))
+
+
+def _worker_running() -> bool:
+    from django.utils import timezone
+
+    from clientmap.core import jobs
+
+    seen = jobs.last_worker_seen()
+    return seen is not None and (timezone.now() - seen).total_seconds() < jobs.stale_seconds()
+
+
+def _whole_rebuild_due(name: str, built: int, built_for: str, params: str) -> bool:
+    from clientmap.core.models import StaleScope
+
+    if built == 0:
+        return False  # never built: there is nothing to read meanwhile
+    return built_for != params or StaleScope.objects.filter(name=name, everyone=True).exists()
+
+
+def _in_background(name: str, version: int, built: int, built_for: str, params: str) -> bool:
+    """Queue the whole rebuild of ``name`` as a job and read its last build, when that is the
+    better deal for the request being served (see the module's point 4)."""
+    if not _whole_rebuild_due(name, built, built_for, params):
+        return False
+    known = last_full_seconds(name)
+    if known is not None and known < _inline_seconds():
+        return False
+    if not _worker_running():
+        return False
+    from clientmap.core import jobs
+
+    jobs.enqueue("core.derived", {"name": name}, key=f"derived:{name}:{version}:{params}")
+    return True
+
+
+def catching_up() -> list[str]:
+    """The derived tables the current request reads from their last complete build."""
+    return sorted(_reading.get() or ())
+
+
+def rebuild_job(job, progress) -> dict:
+    """The ``core.derived`` job: bring one table current (a reader queued it)."""
+    name = job.params["name"]
+    progress(step=name)
+    started = time.perf_counter()
+    rebuild(name)
+    return {"name": name, "seconds": round(time.perf_counter() - started, 2)}
+
+
 def ensure_current() -> dict[str, int]:
     """Bring every stale derived table current; return each table's version (one query when
-    nothing is stale)."""
+    nothing is stale). Inside a request, a whole rebuild may go to a job instead (point 4)."""
     seen = versions()
     rebuilt = False
+    reading = _reading.get()
     for name, entry in _registry.items():
+        if entry.refresh is None:
+            continue
         version, built, built_for = seen.get(name, (0, 0, ""))
-        if entry.refresh is not None and (
-            name not in seen or built != version or built_for != entry.parameters()
+        params = entry.parameters()
+        if name in seen and built == version and built_for == params:
+            continue
+        if reading is not None and (
+            name in reading or _in_background(name, version, built, built_for, params)
         ):
-            rebuild(name)
-            rebuilt = True
+            reading.add(name)
+            continue
+        rebuild(name)
+        rebuilt = True
     if rebuilt:
         seen = versions()  # a rebuild may bump the versions of the tables made from it
     return {name: seen.get(name, (0,))[0] for name in _registry}
@@ -318,5 +429,12 @@ class CurrentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        ensure_current()
-        return self.get_response(request)
+        token = _reading.set(set())
+        try:
+            ensure_current()
+            response = self.get_response(request)
+            if _reading.get():
+                response["X-Clientmap-Catching-Up"] = ", ".join(catching_up())
+            return response
+        finally:
+            _reading.reset(token)

@@ -32,7 +32,7 @@ from clientmap.imports import checks, schema
 from clientmap.imports.engine import Engine, ImportFailed
 from clientmap.imports.errors import RowError
 from clientmap.imports.report import NAMES, Report, Rollback, home_warnings
-from clientmap.imports.source import Malformed, Records, Tally, open_text
+from clientmap.imports.source import Malformed, Records, Tally, open_text, reading
 
 MAX_ERRORS = 50
 BATCH = 2000
@@ -120,7 +120,12 @@ class Sheet:
     def tuples(self) -> Iterator[tuple[int, list[str]]]:
         """(line, values in ``self.columns`` order), streamed: the file is never held whole."""
         fh, counter = open_text(self.path, "utf-8-sig")
-        records = Records(fh, self.name, reopen=lambda: open_text(self.path, "utf-8-sig")[0])
+        records = Records(
+            fh,
+            self.name,
+            reopen=lambda: open_text(self.path, "utf-8-sig")[0],
+            watch=counter,
+        )
         self.tally = records.tally
         rows = iter(records)
         reported = 0
@@ -511,7 +516,8 @@ def import_workbook(
     try:
         with transaction.atomic(), rules.deferred_recompute():
             engine = Engine(skip_invalid=skip_invalid, progress=progress)
-            _stage(folder, engine, files, on_bytes, tallies)
+            with reading():
+                _stage(folder, engine, files, on_bytes, tallies)
             result = engine.run(extra)
             for name, c in result.counts.items():
                 report.counts[NAMES.get(name, name)] = c.as_dict()

@@ -43,3 +43,43 @@ def test_fast_date_reader_agrees_with_strptime(fmt, value) -> None:
 
 def test_formats_with_names_or_am_pm_use_strptime() -> None:
     assert _fast_format("%d/%b/%y %I:%M %p") is None
+
+
+def _program(spec: dict, header: list[str]):
+    from clientmap.imports import mapping
+    from clientmap.imports.mapping.compile import compile_mapping
+
+    index: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        index.setdefault(h, i)
+        repeated.setdefault(h, []).append(i)
+    return compile_mapping(mapping.parse(spec), "f.csv", index, repeated, "us")
+
+
+def test_soft_keys_read_inline_agree_with_the_getter() -> None:
+    """A soft record's plain key is read inline (no call per row): a missing token or a blank
+    is no key, padding is stripped, a key seen before is not staged again, a short row reads
+    as missing — exactly what the field's getter says."""
+    spec = {
+        "source": {"missing": ["?", "n/a"]},
+        "person": {"key": "who", "organization": {"home": True}},
+        "team": {"key": "grp"},
+    }
+    program = _program(spec, ["who", "grp"])
+    person = next(cb for cb in program.blocks if cb.kind == "person")
+    assert person.key_col == 0  # the inline path is the one tested
+    rows = [["?", "g"], [" ann ", ""], ["ann", "n/a"], ["", "g"], ["n/a"], ["bob", " g "]]
+    staged = [program.row(line, values)[0] for line, values in enumerate(rows, 2)]
+    keys = [[(entity, row[3]) for entity, row in s] for s in staged]
+    assert keys == [
+        [("teams", "g")],
+        [("people", "ann")],
+        [],
+        [],
+        [],
+        [("people", "bob")],
+    ]
+    for values in rows:
+        k = person.key_get(values)
+        assert (k or None) == ({"ann": "ann", "bob": "bob"}.get((values[0]).strip()) or None)

@@ -29,7 +29,7 @@ from clientmap.imports.errors import RowError
 from clientmap.imports.mapping.compile import ABSENT, ENTITY, LATEST, Program, compile_mapping
 from clientmap.imports.mapping.language import Mapping
 from clientmap.imports.report import NAMES, Report, Rollback, home_warnings
-from clientmap.imports.source import Malformed, Records, Tally, open_text
+from clientmap.imports.source import Malformed, Records, Tally, open_text, reading
 
 
 def _chain(first: Any, rest: Iterator) -> Iterator:
@@ -53,27 +53,33 @@ class _EventLog:
     def __init__(self, program: Program, last_known: list[str]):
         self.program = program
         self.best: dict[str, tuple[tuple, Any, int, dict, list]] = {}
-        self.known: dict[tuple[str, str], tuple[tuple, Any]] = {}
+        # key -> last_known field -> (order, value): the latest non-missing value so far
+        self.known: dict[str, dict[str, tuple[tuple, Any]]] = {}
         self.last_known = last_known
 
     def offer(self, cb: Any, line: int, out: dict, links: list[tuple[str, tuple]]) -> None:
         key, seq = out["key"], out.get("seq")
         order = (seq is not None, seq or 0.0, line)
-        for name in self.last_known:
-            v = out.get(name)
-            if v is not None:
-                old = self.known.get((key, name))
-                if old is None or old[0] < order:
-                    self.known[(key, name)] = (order, v)
+        if self.last_known:
+            known = self.known.get(key)
+            if known is None:
+                known = self.known[key] = {}
+            for name in self.last_known:
+                v = out.get(name)
+                if v is not None:
+                    old = known.get(name)
+                    if old is None or old[0] < order:
+                        known[name] = (order, v)
         held = self.best.get(key)
         if held is None or held[0] < order:
             self.best[key] = (order, cb, line, out, links)
 
     def rows(self) -> Iterator[tuple[str, tuple]]:
         for key, (_, cb, line, out, links) in self.best.items():
+            known = self.known.get(key, {})
             for name in self.last_known:
-                if out.get(name) is None and (key, name) in self.known:
-                    out[name] = self.known[(key, name)][1]
+                if out.get(name) is None and name in known:
+                    out[name] = known[name][1]
             yield "requests", self.program.keyed(cb, line, out)
             yield from links
 
@@ -128,6 +134,7 @@ class Reader:
             max_field_lines=self.m.max_field_lines,
             max_field_bytes=self.m.max_field_bytes,
             reopen=lambda: open_text(self.path, self.m.encoding)[0],
+            watch=counter,
         )
         self.tally = records.tally
         rows = iter(records)
@@ -145,7 +152,8 @@ class Reader:
                 program = self._header(records.header)
                 if program is None:
                     return
-                self._read(rows, program, records.tally, progress, counter)
+                with reading():
+                    self._read(rows, program, records.tally, progress, counter)
             except UnicodeDecodeError:
                 self.engine.error(self.file, line + 1, None, None, self._decode_message())
             except Malformed as exc:
@@ -179,7 +187,7 @@ class Reader:
         on_progress = self.on_progress
         n = 0
         for line, values in rows:
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():  # every value blank (one C-speed test)
                 tally.blank += 1
                 tally.records -= 1
                 continue

@@ -209,6 +209,7 @@ def _converter(kind: str, m: Mapping, label: str) -> Callable[[str, list[Problem
             return None
         return out
 
+    converted.memo = memo  # type: ignore[attr-defined] # read inline by _fields_function
     return converted
 
 
@@ -229,7 +230,7 @@ def _fields_function(
     Plain columns are read inline; other fields call their getter. The generated code does
     exactly what the getters and converters do, without a function call per plain field.
     """
-    ns: dict[str, Any] = {"missing": missing}
+    ns: dict[str, Any] = {"missing": missing, "BAD": _BAD}
     lines = ["def fields(values, problems):", "    n = len(values)"]
     names = []
     for j, (name, f, get, convert) in enumerate(specs):
@@ -243,6 +244,13 @@ def _fields_function(
             lines.append(f"    v = g{j}(values)")
         if convert is None:
             lines.append(f"    x{j} = None if v is None or v == '' else v")
+        elif hasattr(convert, "memo"):
+            # a value converted before is looked up here; a new or bad one goes to the converter
+            ns[f"c{j}"], ns[f"m{j}"] = convert, convert.memo
+            lines.append(f"    if v is None or v == '': x{j} = None")
+            lines.append("    else:")
+            lines.append(f"        x{j} = m{j}.get(v, BAD)")
+            lines.append(f"        if x{j} is BAD: x{j} = c{j}(v, problems)")
         else:
             ns[f"c{j}"] = convert
             lines.append(f"    x{j} = None if v is None or v == '' else c{j}(v, problems)")
@@ -262,6 +270,8 @@ class CompiledBlock:
     many: tuple[str, list[int], dict | None, set[str]] | None = None  # all = true
     layout: tuple[str, ...] = ()
     key_get: Getter | None = None  # soft keyed blocks: their key, to skip keys already staged
+    key_col: int | None = None  # … and the key's column when it is a plain one (read inline)
+    key_default: str | None = None
     seen: set[str] = field(default_factory=set)
     compute: Callable[[list[str], list[Problem]], dict] | None = None
     kind: str = ""
@@ -298,21 +308,30 @@ class Program:
         record: str | None = None
         links: list[tuple[CompiledBlock, dict]] = []
         fresh: list[tuple[CompiledBlock, str]] = []
+        n = len(values)
+        missing = self.missing
         for cb in self.blocks:
-            if cb.key_get is not None:
+            i = cb.key_col
+            if i is not None:  # what the plain key getter does, without a call per row
+                k = values[i].strip() if i < n else ""
+                if k in missing:
+                    k = cb.key_default
+                if not k or k in cb.seen:
+                    continue
+                fresh.append((cb, k))
+            elif cb.key_get is not None:
                 k = cb.key_get(values)
                 if not k or k in cb.seen:
                     continue  # no key: a soft record is simply absent; seen: already staged
                 fresh.append((cb, k))
-            outs = (
-                [self._fields(cb, values, problems)]
-                if cb.many is None
-                else self._many(cb, values, problems)
-            )
+            if cb.many is None:
+                outs = [cb.compute(values, problems)]  # type: ignore[misc]
+            else:
+                outs = self._many(cb, values, problems)
             for out in outs:
                 skip = False
                 for r, label in cb.required:
-                    if out.get(r) is None:
+                    if out[r] is None:
                         if cb.kind == "request" or not cb.soft:
                             problems.append((label, None, f"a value is required ({cb.kind} {r})"))
                         skip = True  # a soft record or a link without its key is simply absent
@@ -440,6 +459,9 @@ def compile_mapping(
         if entity in KEYED and block.soft and many is None:
             key_get = next(g for n, g, _ in fields if n == "key")
         cb = CompiledBlock(block, entity, fields, required, hist, many, layout, key_get)
+        if key_get is not None:
+            cb.key_col = _plain_column(block.fields["key"], index)
+            cb.key_default = block.fields["key"].default
         cb.compute = _fields_function(specs, index, m.missing)
         blocks.append(cb)
     return Program(
