@@ -72,84 +72,87 @@ def main(argv: list[str] | None = None) -> dict:
     results_file = (
         Path(__file__).parent / "results" / f"experience-{connection.vendor}-{args.requests}.json"
     )
-    reuse = (
-        bool(args.keep or args.database_url)
-        and Request.objects.count() >= args.requests * 0.99
-        and results_file.exists()
+    have_world = bool(args.keep or args.database_url) and (
+        Request.objects.count() >= args.requests * 0.99
+        and Touchpoint.objects.filter(derived=False).exists()
     )
-    if reuse:
+    if have_world and results_file.exists():
         get_user_model().objects.filter(username="bench").delete()
         return _pages(args, json.loads(results_file.read_text()), results_file)
-    if connection.vendor == "postgresql" or args.keep:
-        call_command("flush", interactive=False, verbosity=0)
-
-    folder = tmp / "world"
-    world.write(folder, world.Scale(requests=args.requests))
-    started = time.perf_counter()
-    workbook.import_workbook(folder)
-    import_seconds = time.perf_counter() - started
-
-    # Target dates: accepted + 0..29 days (closings are accepted + 0..59 days: ~half late).
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "UPDATE engagements_request SET target = accepted + CAST(id % 30 AS integer) "
-                "WHERE accepted IS NOT NULL"
-            )
-        else:
-            cursor.execute(
-                "UPDATE engagements_request SET target = date(accepted, '+' || (id % 30) || "
-                "' days') WHERE accepted IS NOT NULL"
-            )
-
-    # Recorded touchpoints and the surveys behind the answers.
-    rnd = random.Random(2026)
     today = timezone.localdate()
-    rows = list(
-        Request.objects.filter(status="fulfilled")
-        .order_by("id")
-        .values_list("id", "requester_id", "team_id", "service_id")[: args.touchpoints]
-    )
-    started = time.perf_counter()
-    answers = args.touchpoints * 2 // 3
-    tps, surveys = [], []
-    with transaction.atomic():
-        for i in range(args.touchpoints):
-            rid, person, team, service = rows[i % len(rows)]
-            day = today - timedelta(days=rnd.randrange(420))
-            at = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-            survey = i < answers
-            tps.append(
-                Touchpoint(
-                    key=f"b{i}",
-                    person_id=person,
-                    team_id=team,
-                    service_id=service,
-                    request_id=rid if survey else None,
-                    kind="survey" if survey else ("meeting", "call", "mail")[i % 3],
-                    day=day,
-                    at=at,
-                    score=rnd.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 4])[0] if survey else None,
+    import_seconds = touchpoints_seconds = None  # a kept world: only derivation and pages
+    get_user_model().objects.filter(username="bench").delete()
+    if not have_world:
+        if connection.vendor == "postgresql" or args.keep:
+            call_command("flush", interactive=False, verbosity=0)
+
+        folder = tmp / "world"
+        world.write(folder, world.Scale(requests=args.requests))
+        started = time.perf_counter()
+        workbook.import_workbook(folder)
+        import_seconds = time.perf_counter() - started
+
+        # Target dates: accepted + 0..29 days (closings are accepted + 0..59 days: ~half late).
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "UPDATE engagements_request SET target = accepted + CAST(id % 30 AS integer) "
+                    "WHERE accepted IS NOT NULL"
                 )
-            )
-            if survey or i % 4 == 0:
-                surveys.append(
-                    Survey(
+            else:
+                cursor.execute(
+                    "UPDATE engagements_request SET target = date(accepted, '+' || (id % 30) || "
+                    "' days') WHERE accepted IS NOT NULL"
+                )
+
+        # Recorded touchpoints and the surveys behind the answers.
+        rnd = random.Random(2026)
+        today = timezone.localdate()
+        rows = list(
+            Request.objects.filter(status="fulfilled")
+            .order_by("id")
+            .values_list("id", "requester_id", "team_id", "service_id")[: args.touchpoints]
+        )
+        started = time.perf_counter()
+        answers = args.touchpoints * 2 // 3
+        tps, surveys = [], []
+        with transaction.atomic():
+            for i in range(args.touchpoints):
+                rid, person, team, service = rows[i % len(rows)]
+                day = today - timedelta(days=rnd.randrange(420))
+                at = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+                survey = i < answers
+                tps.append(
+                    Touchpoint(
+                        key=f"b{i}",
                         person_id=person,
                         team_id=team,
                         service_id=service,
-                        reason="segment",
-                        sent_at=at - timedelta(days=1),
-                        expires_at=at + timedelta(days=29),
-                        answered_at=at if survey else None,
+                        request_id=rid if survey else None,
+                        kind="survey" if survey else ("meeting", "call", "mail")[i % 3],
+                        day=day,
+                        at=at,
+                        score=rnd.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 4])[0] if survey else None,
                     )
                 )
-            if len(tps) >= 20_000:
-                Touchpoint.objects.bulk_create(tps, batch_size=5000)
-                tps = []
-        Touchpoint.objects.bulk_create(tps, batch_size=5000)
-        Survey.objects.bulk_create(surveys, batch_size=5000)
-    touchpoints_seconds = time.perf_counter() - started
+                if survey or i % 4 == 0:
+                    surveys.append(
+                        Survey(
+                            person_id=person,
+                            team_id=team,
+                            service_id=service,
+                            reason="segment",
+                            sent_at=at - timedelta(days=1),
+                            expires_at=at + timedelta(days=29),
+                            answered_at=at if survey else None,
+                        )
+                    )
+                if len(tps) >= 20_000:
+                    Touchpoint.objects.bulk_create(tps, batch_size=5000)
+                    tps = []
+            Touchpoint.objects.bulk_create(tps, batch_size=5000)
+            Survey.objects.bulk_create(surveys, batch_size=5000)
+        touchpoints_seconds = time.perf_counter() - started
 
     def derive_seconds(before=None) -> float:
         if before:
@@ -180,8 +183,8 @@ def main(argv: list[str] | None = None) -> dict:
         "recorded_touchpoints": Touchpoint.objects.filter(derived=False).count(),
         "derived_touchpoints": derived,
         "surveys": Survey.objects.count(),
-        "import_seconds_with_derive": round(import_seconds, 1),
-        "touchpoints_insert_seconds": round(touchpoints_seconds, 1),
+        "import_seconds_with_derive": import_seconds and round(import_seconds, 1),
+        "touchpoints_insert_seconds": touchpoints_seconds and round(touchpoints_seconds, 1),
         "derive_from_empty_seconds": derive_empty,
         "derive_unchanged_seconds": derive_same,
         "derive_after_1000_changes_seconds": derive_changed,
