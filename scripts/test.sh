@@ -8,13 +8,16 @@ cd "$(dirname "$0")/.."
 scripts/install.sh --dev || exit 1
 
 status=0
+# The suite runs on every core (pytest-xdist; CLIENTMAP_TEST_WORKERS=0 runs it in one process).
+par=(-n "${CLIENTMAP_TEST_WORKERS:-auto}")
+[ "${CLIENTMAP_TEST_WORKERS:-auto}" = "0" ] && par=()
 # COVERAGE_FLOOR=N: measure branch coverage of clientmap/ on the SQLite run and fail below N %.
 cov=()
 if [ -n "${COVERAGE_FLOOR:-}" ]; then
   cov=(--cov=clientmap --cov-report=term --cov-fail-under="$COVERAGE_FLOOR")
 fi
 echo "== Test suite on SQLite"
-env -u DATABASE_URL .venv/bin/pytest "${cov[@]}" "$@" || status=1
+env -u DATABASE_URL .venv/bin/pytest "${par[@]}" "${cov[@]}" "$@" || status=1
 
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/clientmap}"
 if .venv/bin/python - "$PG_URL" <<'PY'
@@ -28,7 +31,7 @@ except Exception as exc:  # noqa: BLE001
 PY
 then
   echo "== Test suite on PostgreSQL ($PG_URL)"
-  DATABASE_URL="$PG_URL" .venv/bin/pytest "$@" || status=1
+  DATABASE_URL="$PG_URL" .venv/bin/pytest "${par[@]}" "$@" || status=1
 else
   echo "== Skipping the PostgreSQL run: no PostgreSQL reachable (set PG_URL to point at one)."
 fi

@@ -13,7 +13,7 @@ from clientmap.valuechain import rules as vc
 from clientmap.valuechain.models import Alert
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from clientmap.valuechain.models import ImpactNotice
 from tests import factories as f
 from tests import story as demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

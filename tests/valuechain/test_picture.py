@@ -13,7 +13,7 @@ from clientmap.imports import demo
 from clientmap.valuechain import drawing, flow, layout, rules, svg
 from clientmap.valuechain.rules import TEAM
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 NS = {"s": "http://www.w3.org/2000/svg"}
 
 

@@ -13,7 +13,7 @@ from clientmap.customers import rules
 from clientmap.voice.models import Wish
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
