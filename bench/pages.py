@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> dict:
         default="",
         help="where the SQLite world is kept for reuse (default: a folder per size in the temp dir)",
     )
+    parser.add_argument(
+        "--budget", type=float, default=60, help="seconds per page before it stops sampling"
+    )
     parser.add_argument("--only", default="", help="a regular expression: only pages it matches")
     parser.add_argument(
         "--docs", action="store_true", help="write the table into docs/benchmarks.md"
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict:
             continue
         url = path.format(**info)
         try:
-            r = step.timed_get(client, url, args.samples)
+            r = step.timed_get(client, url, args.samples, budget=args.budget)
         except Exception as exc:  # a page that fails is reported, not fatal to the run
             r = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         results["pages"][name] = {"url": url, **r}
@@ -196,17 +199,17 @@ def markdown(results: dict) -> str:
         f"{results['samples']} requests after a warm-up; load average "
         f"{la[0]:.1f} before, {lb[0]:.1f} after (a shared machine: loaded).".replace(",", " ", 0),
         "",
-        "| page | median ms | p95 ms | queries | × bare (median) |",
-        "|---|---:|---:|---:|---:|",
+        "| page | median ms | p95 ms | queries | × bare (median) | samples |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     bare = results["pages"].get("bare view (constant)", {}).get("median_ms") or 1
     for name, r in results["pages"].items():
         if "error" in r:
-            lines.append(f"| {name} | error | | | |")
+            lines.append(f"| {name} | error | | | | |")
             continue
         lines.append(
             f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | "
-            f"{r['median_ms'] / bare:.0f} |"
+            f"{r['median_ms'] / bare:.0f} | {r['samples']} |"
         )
     return "\n".join(lines)
 

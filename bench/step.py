@@ -185,9 +185,12 @@ def add_wishes(wishes: int, votes: int, *, seed: int = 15) -> None:
         _recount(wish_ids)
 
 
-def timed_get(client, url: str, samples: int = 20, warmup: int = 1) -> dict:
+def timed_get(
+    client, url: str, samples: int = 20, warmup: int = 1, budget: float | None = None
+) -> dict:
     """Median and p95 (ms) of ``samples`` GETs of ``url`` after ``warmup`` ones, with the
-    query count of the last one."""
+    query count of the last one. With ``budget`` (seconds), a slow page stops sampling once
+    it has spent that long (at least 3 samples): ``samples`` says how many were taken."""
     import statistics
 
     from django.db import connection
@@ -199,7 +202,10 @@ def timed_get(client, url: str, samples: int = 20, warmup: int = 1) -> dict:
             raise RuntimeError(f"{url}: HTTP {response.status_code}")
     times = []
     queries = 0
-    for _ in range(samples):
+    started = time.perf_counter()
+    for i in range(samples):
+        if budget is not None and i >= 3 and time.perf_counter() - started > budget:
+            break
         with CaptureQueriesContext(connection) as ctx:
             t = time.perf_counter()
             response = client.get(url)
@@ -212,6 +218,7 @@ def timed_get(client, url: str, samples: int = 20, warmup: int = 1) -> dict:
         "median_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1),
         "queries": queries,
+        "samples": len(times),
     }
 
 

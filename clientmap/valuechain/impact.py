@@ -34,6 +34,14 @@ _KIND_ORDER = Case(
 )
 
 
+def _relations(g: ValueGraph, team_nodes: np.ndarray):
+    """The relations of these teams (of every team, with no list, when they are all)."""
+    all_teams = g.offsets[TEAM + 1] - g.offsets[TEAM]
+    if len(team_nodes) < all_teams:
+        return CustomerRelation.objects.filter(team_id__in=team_ids(g, team_nodes))
+    return CustomerRelation.objects.all()
+
+
 def direct_customers(
     g: ValueGraph, pred: np.ndarray, team_nodes: np.ndarray, *, limit: int = DEFAULT_LIMIT
 ) -> dict:
@@ -43,7 +51,8 @@ def direct_customers(
     items: list[dict] = []
     if len(team_nodes) and limit > 0:
         rows = list(
-            CustomerRelation.objects.filter(is_customer=True, team_id__in=team_ids(g, team_nodes))
+            _relations(g, team_nodes)
+            .filter(is_customer=True)
             .values("person_id", "person__name")
             .annotate(team_id=Min("team_id"), rank=Min(_KIND_ORDER))
             .order_by("rank", "person__name", "person_id")[:limit]

@@ -83,7 +83,7 @@ PINS: dict[str, int] = {
     "organization": 15,
     "value-map": 6,  # + the teams of the highlight form
     "value-team": 12,  # + the team links
-    "value-service": 17,  # + the team links, the recipients shown before sending
+    "value-service": 21,  # + the team links, the recipients shown before sending
     "unreached": 6,
     "cycles": 5,
     "alerts": 4,
