@@ -75,6 +75,9 @@ class JobType:
     periodic: str = ""  # "", "hourly" or "daily"
     on_failed: Callable[[Job, str], None] | None = None
     on_requeued: Callable[[Job], None] | None = None
+    # Did the job's own transaction commit? (its worker may die between that and marking the
+    # job done): then the reaper marks it done with this result instead of redoing or failing it.
+    committed: Callable[[Job], dict | None] | None = None
 
 
 REGISTRY: dict[str, JobType] = {}
@@ -89,11 +92,16 @@ def register(
     periodic: str = "",
     on_failed: Callable[[Job, str], None] | None = None,
     on_requeued: Callable[[Job], None] | None = None,
+    committed: Callable[[Job], dict | None] | None = None,
 ) -> None:
-    """Make ``fn(job, progress) -> result dict`` runnable as the job ``name``."""
+    """Make ``fn(job, progress) -> result dict`` runnable as the job ``name``.
+
+    ``committed(job)`` answers the job's result when its work already committed (else None)."""
     if periodic not in ("", "hourly", "daily"):
         raise ValueError(f"periodic must be '', 'hourly' or 'daily', not {periodic!r}")
-    REGISTRY[name] = JobType(name, fn, max_attempts, backoff, periodic, on_failed, on_requeued)
+    REGISTRY[name] = JobType(
+        name, fn, max_attempts, backoff, periodic, on_failed, on_requeued, committed
+    )
 
 
 def job_type(name: str) -> JobType:
@@ -456,7 +464,16 @@ def reap(now: datetime | None = None) -> list[Job]:
             DBTaskResult.objects.filter(pk=job.task_id, status="RUNNING").update(
                 status="FAILED", finished_at=timezone.now()
             )
-        if jt is not None and job.attempts < job.max_attempts:
+        done = jt.committed(job) if jt is not None and jt.committed else None
+        if done is not None:
+            # killed after its work committed, before it was marked done: it is done
+            Job.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+                status=Status.DONE,
+                result={**done, "note": f"{reason} Its work had been committed."},
+                finished_at=timezone.now(),
+                error="",
+            )
+        elif jt is not None and job.attempts < job.max_attempts:
             updated = Job.objects.filter(pk=job.pk, status=Status.RUNNING).update(
                 status=Status.QUEUED,
                 error=f"{reason} Queued again (attempt {job.attempts + 1} of {job.max_attempts}).",

@@ -65,7 +65,7 @@ def link(survey: Survey) -> str:
     """The absolute link of a survey, in the recipient's language."""
     base = str(settings.CLIENTMAP.get("BASE_URL", "")).rstrip("/")
     with override(survey.language or settings.LANGUAGE_CODE):
-        path = reverse("experience:survey", args=[tokens.make(survey.pk)])
+        path = reverse("experience:survey", args=[tokens.make(survey.pk, survey.expires_at)])
     return base + path
 
 
@@ -104,8 +104,41 @@ def _mail(survey: Survey, *, reminder: bool) -> EmailMessage:
     return EmailMessage(subject, body, to=[survey.person.email])
 
 
+SEND_JOB = "experience.send_surveys"
+SEND_CHUNK = 500  # surveys per job: a failed job is retried without mailing thousands again
+
+
+def _queue_mails(survey_ids: list[int], *, reminder: bool = False) -> None:
+    """Queue the mails as background jobs (``core.jobs``), in the writer's transaction: the
+    surveys and their jobs commit together, and the worker sends them (at once in tests and
+    with the immediate backend). Each job's key names its surveys, so it is queued once."""
+    import hashlib
+
+    from clientmap.core import jobs
+
+    ids = sorted(int(i) for i in survey_ids)
+    for i in range(0, len(ids), SEND_CHUNK):
+        chunk = ids[i : i + SEND_CHUNK]
+        digest = hashlib.sha1(
+            ",".join(map(str, chunk)).encode(), usedforsecurity=False
+        ).hexdigest()[:16]
+        kind = "remind" if reminder else "send"
+        jobs.enqueue(
+            SEND_JOB,
+            {"surveys": chunk, "reminder": reminder},
+            key=f"{SEND_JOB}:{kind}:{chunk[0]}-{chunk[-1]}:{digest}",
+        )
+
+
+def send_job(job, progress) -> dict:
+    """The job behind ``_queue_mails``: mail its surveys."""
+    ids = [int(i) for i in job.params.get("surveys", [])]
+    progress(step="mail", total=len(ids))
+    return {"mailed": _send_mails(ids, reminder=bool(job.params.get("reminder")))}
+
+
 def _send_mails(survey_ids: list[int], *, reminder: bool = False) -> int:
-    """Mail each survey (after the transaction that created it commits)."""
+    """Mail each survey (run by the ``experience.send_surveys`` job)."""
     sent = 0
     surveys = Survey.objects.select_related("person", "team", "request").filter(pk__in=survey_ids)
     with get_connection() as connection:
@@ -209,7 +242,7 @@ def _create(
     result.sent += len(made)
     ids = [s.pk for s in made]
     if ids:
-        transaction.on_commit(lambda: _send_mails(ids))
+        _queue_mails(ids)
 
 
 def _people(ids: Iterable[int]) -> QuerySet[Person]:
@@ -343,7 +376,7 @@ def remind(now: datetime | None = None) -> int:
     ids = list(due_reminders(now).values_list("pk", flat=True))
     if ids:
         Survey.objects.filter(pk__in=ids, reminded_at__isnull=True).update(reminded_at=now)
-        transaction.on_commit(lambda: _send_mails(ids, reminder=True))
+        _queue_mails(ids, reminder=True)
     return len(ids)
 
 

@@ -140,9 +140,9 @@ def never_asked(request: HttpRequest) -> HttpResponse:
         months = max(1, min(120, int(request.GET.get("months", ""))))
     except ValueError:
         months = None
-    qs = selectors.never_asked(team=team, months=months)
-    counted = selectors.Counted(qs, selectors.never_asked_count(team=team, months=months))
-    page = Paginator(counted, 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.NeverAskedPage(team=team, months=months), 50).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

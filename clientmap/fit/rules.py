@@ -31,6 +31,7 @@ One recompute reads everything in a few grouped queries and writes one snapshot 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import defaultdict
@@ -446,7 +447,8 @@ def collect(org_ids: list[int], as_of: date, cfg: dict[str, float]) -> dict[int,
         if org_id in facts:
             facts[org_id].att_answered = answered
             facts[org_id].att_helped = helped
-    for org_id, e in sources.experience(org_ids, as_of=as_of, window_days=window).items():
+    # all organizations at once (no IN list of every account id): the others are skipped here
+    for org_id, e in sources.experience(None, as_of=as_of, window_days=window).items():
         if org_id in facts:
             facts[org_id].experience = e
     return facts
@@ -514,6 +516,51 @@ def evaluate(facts: dict[int, Facts], as_of: date, cfg: dict[str, float]) -> lis
     return out
 
 
+def _insert_snapshots(run_id: int, placements: list[Placement]) -> None:
+    """One snapshot per placement, from plain values (the parts as JSON text): COPY on
+    PostgreSQL, ``executemany`` on SQLite — no model instances, no per-field preparation, a
+    fraction of ``bulk_create``'s time at 10 000 accounts."""
+    qn = connection.ops.quote_name
+    cols = (
+        "recompute_id",
+        "organization_id",
+        "wants_us",
+        "we_want",
+        "computed_group",
+        "group",
+        "diagnosis",
+        "revenue",
+        "parts",
+    )
+    table = qn(Snapshot._meta.db_table)
+    names = ", ".join(qn(c) for c in cols)
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    rows = [
+        (
+            run_id,
+            p.organization_id,
+            p.wants_us,
+            p.we_want,
+            p.computed_group,
+            p.group,
+            p.diagnosis,
+            str(Decimal(p.revenue).quantize(Decimal("0.01"))),
+            dumps(p.parts),
+        )
+        for p in placements
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: the server parses no SQL per row (an INSERT of 10 000 rows spends seconds
+            # binding and parsing parameters; COPY a fraction of one)
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(cols))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 def recompute(as_of: date | None = None) -> Recompute:
     """Place every account and record the run (a snapshot per account)."""
     started = time.perf_counter()
@@ -526,28 +573,52 @@ def recompute(as_of: date | None = None) -> Recompute:
         run = Recompute.objects.create(
             as_of=as_of, window_days=int(cfg["window_days"]), config=cfg, accounts=len(ids)
         )
-        Snapshot.objects.bulk_create(
-            [
-                Snapshot(
-                    recompute=run,
-                    organization_id=p.organization_id,
-                    wants_us=p.wants_us,
-                    we_want=p.we_want,
-                    computed_group=p.computed_group,
-                    group=p.group,
-                    diagnosis=p.diagnosis,
-                    revenue=p.revenue,
-                    parts=p.parts,
-                )
-                for p in placements
-            ],
-            batch_size=2000,
-        )
+        _insert_snapshots(run.pk, placements)
         run.seconds = round(time.perf_counter() - started, 3)
         Recompute.objects.filter(pk=run.pk).update(seconds=run.seconds)
         if as_of == timezone.localdate():
             derived.mark_built(TABLE)  # current for today: readers need not run it again
+    prune(as_of)
     return run
+
+
+# --- pruning the history --------------------------------------------------------------------
+
+# Every recompute of the last KEEP_DAILY_DAYS days is kept ("moves since last month" compares the
+# latest with one at least 30 days older); before that, the last recompute of each month (the
+# history, the timelines and the trend, month by month). A daily recompute of 10 000 accounts
+# then keeps about 450 000 + 120 000 a year snapshots instead of 3.6 million a year.
+KEEP_DAILY_DAYS = 45
+
+
+def keep_daily_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "CLIENTMAP_FIT_KEEP_DAILY_DAYS", KEEP_DAILY_DAYS))
+
+
+def prune(as_of: date | None = None) -> int:
+    """Delete the recomputes (and their snapshots) the history no longer needs: older than
+    ``keep_daily_days()`` before ``as_of`` and not the last of their month. Set-based: one
+    DELETE of snapshots per 500 recomputes. Returns how many recomputes went."""
+    as_of = as_of or timezone.localdate()
+    cutoff = as_of - timedelta(days=keep_daily_days())
+    last_of_month: dict[tuple[int, int], tuple[date, int]] = {}
+    old = list(Recompute.objects.filter(as_of__lt=cutoff).values_list("as_of", "id"))
+    for day, pk in old:
+        month = (day.year, day.month)
+        last_of_month[month] = max(last_of_month.get(month, (day, pk)), (day, pk))
+    keep = {pk for _day, pk in last_of_month.values()}
+    doomed = sorted(pk for _day, pk in old if pk not in keep)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for i in range(0, len(doomed), 500):
+            chunk = doomed[i : i + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"DELETE FROM {Snapshot._meta.db_table} WHERE recompute_id IN ({marks})", chunk
+            )
+            cursor.execute(f"DELETE FROM {Recompute._meta.db_table} WHERE id IN ({marks})", chunk)
+    return len(doomed)
 
 
 # --- staleness: the one mechanism (``core.derived``) -----------------------------------------

@@ -510,8 +510,128 @@ def matrix_rows(run: Recompute | None) -> list[dict]:
                 "group": g,
                 "override": o is not None,
                 "diagnosis": DIAGNOSIS.get(diagnosis) if diagnosis else None,
+                "diagnosis_code": diagnosis,
                 "revenue": revenue or 0.0,
                 "name_short": SHORT.get(g) if g else None,
             }
         )
     return out
+
+
+# --- the matrix page, cached per recompute ------------------------------------------------------
+
+MATRIX_CACHE_SECONDS = 300  # bounds how long a renamed organization keeps its old name here
+
+
+def _matrix_mark(run: Recompute) -> str:
+    """What the matrix of ``run`` is computed from besides the run itself (immutable once
+    written): the overrides (made, cleared or expired since) and the day. One query."""
+    from django.db import connection
+    from django.db.models import Count, Max
+
+    o = Override.objects.aggregate(n=Count("id"), last=Max("id"), cleared=Max("cleared_at"))
+    return "|".join(
+        str(x)
+        for x in (
+            connection.settings_dict.get("NAME"),
+            run.pk,
+            run.computed_at.isoformat() if run.computed_at else "",
+            o["n"],
+            o["last"],
+            o["cleared"],
+            timezone.localdate(),
+        )
+    )
+
+
+def _cache_key(*parts) -> str:
+    import hashlib
+
+    return "clientmap:fit:" + hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def matrix(run: Recompute | None) -> dict:
+    """Every account of ``run`` in the table's order (group, biggest revenue, name), the count
+    per group and of the unplaced: computed once per run and state of the overrides, then read
+    from the cache (the matrix page at 10 000 accounts reads one cache entry, not 10 000 rows)."""
+    from django.core.cache import cache
+
+    if run is None:
+        return {
+            "rows": [],
+            "counts": {g: 0 for g in Group.values},
+            "unplaced": 0,
+            "points": 0,
+            "mark": "",
+        }
+    mark = _matrix_mark(run)
+    key = _cache_key("matrix", mark)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    rows = matrix_rows(run)
+    counts = {g: 0 for g in Group.values}
+    unplaced = 0
+    for r in rows:
+        if r["group"] in counts:
+            counts[r["group"]] += 1
+        else:
+            unplaced += 1
+    for r in rows:  # cached for every language: the words are put in by ``in_words``
+        r["diagnosis"] = r["name_short"] = None
+    rows.sort(key=lambda r: (r["group"] or 9, -r["revenue"], r["name"]))
+    points = sum(1 for r in rows if r["wants_us"] is not None and r["we_want"] is not None)
+    found = {
+        "rows": rows,
+        "counts": counts,
+        "unplaced": unplaced,
+        "points": points,
+        "mark": mark,
+    }
+    cache.set(key, found, MATRIX_CACHE_SECONDS)
+    return found
+
+
+def in_words(rows: list[dict]) -> list[dict]:
+    """Rows of ``matrix()`` (a page of them) with the diagnosis and group name in the current
+    language."""
+    return [
+        {
+            **r,
+            "diagnosis": DIAGNOSIS.get(r["diagnosis_code"]) if r["diagnosis_code"] else None,
+            "name_short": SHORT.get(r["group"]) if r["group"] else None,
+        }
+        for r in rows
+    ]
+
+
+def matrix_chart(run: Recompute | None, data: dict, highlight: int | None = None):
+    """The 2×2 SVG of ``data`` (``matrix(run)``), cached per run, overrides, highlighted group
+    and language."""
+    from django.core.cache import cache
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    from clientmap.fit import svg
+
+    key = _cache_key("chart", data["mark"], highlight, get_language())
+    found = cache.get(key)
+    if found is not None:
+        return mark_safe(found)  # noqa: S308 - the cached SVG was escaped when it was drawn
+    cfg = run_config(run)
+    points = [
+        svg.Point(r["key"], r["name"], r["wants_us"], r["we_want"], r["group"], r["revenue"])
+        for r in data["rows"]
+        if r["wants_us"] is not None and r["we_want"] is not None
+    ]
+    quadrants = {g: (str(SHORT[g]), str(POLICY[g]), f"?group={g}#accounts") for g in Group.values}
+    chart = svg.matrix(
+        points,
+        threshold_x=cfg["wants_us_threshold"],
+        threshold_y=cfg["we_want_threshold"],
+        quadrants=quadrants,
+        url_for=account_url_maker(),
+        highlight=highlight,
+    )
+    cache.set(key, str(chart), MATRIX_CACHE_SECONDS)
+    return chart

@@ -38,47 +38,17 @@ def matrix(request: HttpRequest) -> HttpResponse:
     run = selectors.latest()
     group = _group_param(request)
     q = request.GET.get("q", "").strip()
-    rows = selectors.matrix_rows(run)
-    counts = {g: 0 for g in Group.values}
-    unplaced = 0
-    for r in rows:
-        if r["group"] in counts:
-            counts[r["group"]] += 1
-        else:
-            unplaced += 1
-    cfg = selectors.run_config(run)
-    points = [
-        svg.Point(
-            r["key"],
-            r["name"],
-            r["wants_us"],
-            r["we_want"],
-            r["group"],
-            float(r["revenue"]),
-        )
-        for r in rows
-        if r["wants_us"] is not None and r["we_want"] is not None
-    ]
-    quadrants = {
-        g: (str(selectors.SHORT[g]), str(selectors.POLICY[g]), f"?group={g}#accounts")
-        for g in Group.values
-    }
-    chart = svg.matrix(
-        points,
-        threshold_x=cfg["wants_us_threshold"],
-        threshold_y=cfg["we_want_threshold"],
-        quadrants=quadrants,
-        url_for=selectors.account_url_maker(),
-        highlight=group,
-    )
+    data = selectors.matrix(run)
+    rows = data["rows"]  # in the table's order
+    chart = selectors.matrix_chart(run, data, highlight=group)
     listed = rows
     if group is not None:
         listed = [r for r in listed if r["group"] == group]
     if q:
         ql = q.casefold()
         listed = [r for r in listed if ql in r["name"].casefold() or ql in r["key"].casefold()]
-    listed = sorted(listed, key=lambda r: (r["group"] or 9, -r["revenue"], r["name"]))
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.in_words(list(page.object_list))
     return render(
         request,
         "fit/matrix.html",
@@ -90,12 +60,13 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "q": q,
             "query": _query_without_page(request),
             "groups": [
-                (g, selectors.SHORT[g], selectors.POLICY[g], counts[g]) for g in Group.values
+                (g, selectors.SHORT[g], selectors.POLICY[g], data["counts"][g])
+                for g in Group.values
             ],
-            "unplaced": unplaced,
-            "off_chart": len(rows) - len(points),
+            "unplaced": data["unplaced"],
+            "off_chart": len(rows) - data["points"],
             "total": len(rows),
-            "density": len(points) > svg.ALL_POINTS,
+            "density": data["points"] > svg.ALL_POINTS,
             "top_n": svg.TOP_N,
         },
     )

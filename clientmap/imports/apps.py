@@ -30,4 +30,5 @@ class ImportsConfig(AppConfig):
             max_attempts=1,
             on_failed=services.job_failed,
             on_requeued=services.job_requeued,
+            committed=services.job_committed,
         )

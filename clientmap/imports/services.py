@@ -152,6 +152,19 @@ def run_job(job: Job, progress: jobs.Progress) -> dict:
     return {"import_job": str(result.pk), "status": result.status}
 
 
+def job_committed(job: Job) -> dict | None:
+    """The job's result if its import already committed (the worker died just after).
+
+    The row is read with a lock: a killed worker's last COMMIT may still be landing on the
+    PostgreSQL server when the reaper looks, and the lock waits for it to land or roll back."""
+    with transaction.atomic():
+        # by key only: a condition on the status would be tested on the old row, not waited for
+        imp = ImportJob.objects.select_for_update().filter(pk=job.params.get("import_job")).first()
+    if imp is None or imp.status != ImportJob.Status.DONE:
+        return None
+    return {"import_job": str(imp.pk), "status": imp.status}
+
+
 def job_failed(job: Job, reason: str) -> None:
     """The job ended failed outside the import (its worker died): say so on the import."""
     ImportJob.objects.filter(

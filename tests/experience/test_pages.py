@@ -99,6 +99,29 @@ def test_never_asked_paying_first_and_quiet_people_left_out(chain) -> None:
     assert "inside" in everyone and "buyer" not in everyone
 
 
+def test_never_asked_page_is_the_list_in_order_and_follows_a_survey_at_once(
+    chain, staff_client
+) -> None:
+    """The page pages the cached list (paying first); a survey sent takes the person off on the
+    next read, and the count moves with it."""
+    c = chain
+    rows = staff_client.get("/experience/never-asked/?team=apps").content.decode()
+    rows = rows.split("<tbody")[1]
+    assert rows.index("Buyer") < rows.index("Other") and "User" in rows
+    now = timezone.now()
+    Survey.objects.create(
+        person=c["buyer"],
+        team=c["apps"],
+        reason="segment",
+        sent_at=now,
+        expires_at=now + timedelta(days=20),
+    )
+    rows = staff_client.get("/experience/never-asked/?team=apps").content.decode()
+    assert "Buyer" not in rows.split("<tbody")[1]
+    assert selectors.never_asked_count(team=c["apps"]) == 2
+    assert len(selectors.NeverAskedPage(team=c["apps"])[0:1]) == 1
+
+
 def test_never_asked_button_surveys_them(chain, staff_client, mailoutbox) -> None:
     r = staff_client.post(
         "/experience/never-asked/survey/", {"team": "apps", "person": ["buyer", "user"]}

@@ -3,6 +3,7 @@ used / expired / tampered links, the serving team's members refused."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -92,7 +93,8 @@ def test_one_reminder_after_n_days_unless_answered(world, settings) -> None:
     mail.outbox.clear()
     assert services.remind(now + timedelta(days=7)) == 1  # only the unanswered one
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ann@acme.example"]
-    assert tokens.make(a.pk) in mail.outbox[0].body
+    link = re.search(r"/experience/s/([^/\s]+)/", mail.outbox[0].body)
+    assert link and tokens.read(link.group(1)) == a.pk
     assert services.remind(now + timedelta(days=8)) == 0  # one reminder, never two
 
 
@@ -149,6 +151,23 @@ def test_expired_and_tampered_links_get_their_page_in_the_recipients_language(
 
     foreign = signing.TimestampSigner(salt="another.purpose").sign(str(s.pk))
     assert client.get(f"/experience/s/{foreign}/").status_code == 404
+    from clientmap.core import signing as shared
+
+    other_purpose = shared.make_token("attestation", {"survey": s.pk})
+    assert client.get(f"/experience/s/{other_purpose}/").status_code == 404
+
+
+def test_survey_links_are_the_shared_signed_tokens(world, client: Client) -> None:
+    """Tokens come from ``core.signing`` (purpose ``survey``); links mailed before the switch
+    (the old ``TimestampSigner`` tokens) still open their survey."""
+    from django.core import signing
+
+    from clientmap.core import signing as shared
+
+    s = services.send_for_request(f.request(world["ann"], world["team"])).surveys[0]
+    assert shared.read_token("survey", tokens.make(s.pk)) == {"survey": s.pk}
+    legacy = signing.TimestampSigner(salt=tokens.LEGACY_SALT).sign(str(s.pk))
+    assert client.get(f"/experience/s/{legacy}/").status_code == 200
 
 
 def test_members_of_the_serving_team_are_never_asked_and_cannot_answer(world) -> None:
@@ -206,3 +225,18 @@ def test_links_csv_is_staff_only(world, client) -> None:
     member = f.user(person=world["dev"])
     client.force_login(member)
     assert client.get("/experience/surveys/links.csv").status_code == 403
+
+
+def test_survey_mails_are_background_jobs(world, job_queue) -> None:
+    """Sending queues a job (``core.jobs``) with the surveys; the worker mails them, once."""
+    from clientmap.core import jobs
+    from clientmap.core.models import Job
+
+    s = services.send_for_request(f.request(world["ann"], world["team"])).surveys[0]
+    job = Job.objects.get(name=services.SEND_JOB)
+    assert job.params == {"surveys": [s.pk], "reminder": False} and not mail.outbox
+    done = jobs.run(job.pk)
+    assert done.status == "done" and done.result == {"mailed": 1}
+    assert mail.outbox[0].to == ["ann@acme.example"]
+    jobs.run(job.pk)  # delivered twice: still one mail
+    assert len(mail.outbox) == 1

@@ -33,9 +33,12 @@ def placed(five):
 @pytest.mark.django_db
 def test_matrix_page_chart_table_and_queries(placed, staff_client, django_assert_num_queries):
     url = reverse("fit:matrix")
-    # session, user, derived.ensure_current, latest run, snapshots, overrides
-    with django_assert_num_queries(6):
+    # session, user, derived.ensure_current, latest run, the overrides' mark, snapshots, overrides
+    with django_assert_num_queries(7):
         r = staff_client.get(url)
+    with django_assert_num_queries(5):  # then from the cache: no snapshot is read again
+        again = staff_client.get(url).content.decode()
+    assert again.split('id="accounts"')[1] == r.content.decode().split('id="accounts"')[1]
     html = r.content.decode()
     assert r.status_code == 200
     assert "<svg" in html and 'class="point"' in html
@@ -45,6 +48,20 @@ def test_matrix_page_chart_table_and_queries(placed, staff_client, django_assert
     r = staff_client.get(url, {"group": 3})
     assert "Reliable Payer" in r.content.decode().split('id="accounts"')[1]
     assert "Polite &amp; Co" not in r.content.decode().split('id="accounts"')[1]
+
+
+@pytest.mark.django_db
+def test_matrix_shows_an_override_at_once(placed, staff_client):
+    """The cached matrix is keyed by the overrides: one made (or cleared) shows on the next
+    read, in the table and in the chart."""
+    url = reverse("fit:matrix")
+    table = staff_client.get(url, {"group": 1}).content.decode().split('id="accounts"')[1]
+    assert "Polite &amp; Co" not in table
+    services.override(
+        placed["polite"], group=1, reason="our largest", expires=AS_OF + timedelta(days=5)
+    )
+    table = staff_client.get(url, {"group": 1}).content.decode().split('id="accounts"')[1]
+    assert "Polite &amp; Co" in table
 
 
 @pytest.mark.django_db

@@ -144,3 +144,22 @@ def test_every_format_fails_with_the_one_import_error(tmp_path, home) -> None:
             run()
         err = exc.value.errors[0]
         assert err.file == "people.csv" and err.line == 2 and err.column, str(err)
+
+
+def test_the_garbage_collector_runs_again_after_any_import(tmp_path, home) -> None:
+    """Reading switches cyclic garbage collection off for its duration only: after a refused
+    import as after a good one (workbook and mapped), it is on again."""
+    import gc
+
+    assert gc.isenabled()
+    path = tmp_path / "people.csv"
+    path.write_bytes(b"login,full name\nann,Ann\x00\n")
+    with pytest.raises(ImportFailed):
+        mapping.import_mapped(path, mapping.parse(PEOPLE_MAPPING))
+    assert gc.isenabled()
+    path.write_bytes(b"login,full name\nann,Ann\n")
+    mapping.import_mapped(path, mapping.parse(PEOPLE_MAPPING))
+    assert gc.isenabled()
+    with pytest.raises(ImportFailed):
+        workbook.import_workbook(_book(tmp_path, b"key,name,organization\nann,Ann,nowhere\n"))
+    assert gc.isenabled()

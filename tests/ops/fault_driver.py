@@ -37,6 +37,12 @@ IGNORED = {
 
 
 def checksums() -> dict:
+    """What any reader sees: derived tables brought current first (a worker killed after its
+    commit but before rebuilding them — the fit placements, after an import — leaves them due,
+    and the next read rebuilds them), then every table but the bookkeeping."""
+    from clientmap.core import derived
+
+    derived.ensure_current()
     return {k: v for k, v in backup.content_checksums().items() if k not in IGNORED}
 
 

@@ -99,7 +99,7 @@ def _kill_at_random_points(scratch: Scratch, template: str, key: str) -> list[st
         restarted = result["restarted"]
         if killed and "import_status" in restarted and restarted["status"] == "failed":
             # defect 7: the restarted worker marks the import failed, with the reason
-            assert restarted["import_status"] == "failed"
+            assert restarted["import_status"] == "failed", restarted
             assert "stopped" in restarted["import_errors"][0]["message"], restarted
         assert result["after_kill"] in (before, clean), (
             f"seed {SEED}, kill at {delay:.2f}s: a partial write in "

@@ -282,3 +282,29 @@ def test_an_import_and_its_outcome_commit_together(tmp_path, monkeypatch) -> Non
     assert done.status == "done" and Request.objects.count() > 0
     (event,) = AuditEvent.objects.filter(action="import.done")
     assert event.after["counts"]["requests"]["created"] == Request.objects.count()
+
+
+def test_a_job_killed_after_its_import_committed_is_done_not_failed(tmp_path, job_queue) -> None:
+    """The worker died between the import's commit and marking its job done: the reaper finds
+    the work committed and marks the job done — not failed with "nothing was kept", and not
+    imported again."""
+    import socket
+
+    from clientmap.core.models import AuditEvent
+    from clientmap.imports import services
+    from tests.imports.test_jobs import workbook_zip
+
+    imp = services.create_job(
+        user=None, filename="w.zip", stream=io.BytesIO(workbook_zip(tmp_path)), format="workbook"
+    )
+    services.start(imp)
+    assert services.run(imp.pk).status == "done"  # committed …
+    Job.objects.filter(key=services.job_key(imp)).update(  # … and then the worker was killed
+        status="running", attempts=1, worker=f"{socket.gethostname()}:{_dead_pid()}:x"
+    )
+    (job,) = jobs.reap()
+    assert job.status == "done" and job.error == ""
+    assert job.result["import_job"] == str(imp.pk) and "stopped" in job.result["note"]
+    imp.refresh_from_db()
+    assert imp.status == "done"
+    assert AuditEvent.objects.filter(action="import.done").count() == 1
