@@ -2,7 +2,12 @@
 
 from django.contrib import admin
 
-from clientmap.customers.models import CustomerRelation, RecomputeState
+from clientmap.customers.models import (
+    CustomerRelation,
+    OrganizationSummary,
+    RecomputeState,
+    TeamSummary,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -37,3 +42,16 @@ class CustomerRelationAdmin(ReadOnly):
 @admin.register(RecomputeState)
 class RecomputeStateAdmin(ReadOnly):
     list_display = ["as_of", "window_days", "relations", "seconds", "computed_at"]
+
+
+@admin.register(TeamSummary)
+class TeamSummaryAdmin(ReadOnly):
+    list_display = ["team", "customers", "active", "prospects", "external_paying"]
+    list_select_related = ["team"]
+    search_fields = ["team__key", "team__name"]
+    show_full_result_count = False
+
+
+@admin.register(OrganizationSummary)
+class OrganizationSummaryAdmin(ReadOnly):
+    list_display = ["customers", "active", "prospects", "relations", "teams_with_customers"]

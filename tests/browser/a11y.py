@@ -45,6 +45,8 @@ SKIP: dict[str, str] = {
     "fit:recompute": "POST only: the staff 'recompute' button's target",
     "fit:override": "POST only: the staff override form's target",
     "fit:clear_override": "POST only: the staff 'end the override' button's target",
+    "oidc_authentication_init": "a redirect to the identity provider, 404 unless OIDC is configured",
+    "oidc_authentication_callback": "the identity provider's redirect back, 404 unless OIDC is configured",
     "healthz": "JSON for load balancers and monitors (clientmap.core.health), no HTML",
     "imports:retry": "POST only: the 'Retry this import' button's target",
     "experience:survey_people": "POST only: the never-asked list's 'survey them' button",
