@@ -4,6 +4,8 @@ CLIENTMAP_SCREENSHOTS names a folder — `docs/screenshots/` for the README)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from clientmap.imports import demo
@@ -107,7 +109,8 @@ def test_the_newcomers_twenty_minutes(page, live_server, world, settings, shots)
     login(page, base, "admin")
     # Switch to Russian from the menu: same page, now in Russian, and it sticks.
     page.select_option("#language-switch", "ru")
-    page.wait_for_load_state()
+    # the switch submits on change: wait for the page that comes back, not the one we are on
+    page.locator("html[lang=ru]").wait_for(state="attached")
     assert page.locator("html").get_attribute("lang") == "ru"
     assert page.url.rstrip("/") == base
     # The overview answers the four questions.
@@ -117,23 +120,23 @@ def test_the_newcomers_twenty_minutes(page, live_server, world, settings, shots)
     snap(page, shots, "overview-ru")
     # Each block's figures lead to the page that explains them.
     page.locator("#ask a[href*='status=open']").first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile("/requests/"))  # the click navigates: wait for the new page
     assert "/requests/" in page.url and page.locator("table tbody tr").count() > 1
     snap(page, shots, "requests-open")
     page.go_back()
     page.locator(
         "#served tbody a[href*='timeliness'], #served tbody a[href*='status=fulfilled']"
     ).first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile("/requests/"))  # the click navigates: wait for the new page
     assert "/requests/" in page.url
     page.go_back()
     page.locator("#effort a[href*='/value-chain/teams/']").first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile("/value-chain/teams/"))
     assert "/value-chain/teams/" in page.url
     snap(page, shots, "team-reach-ru")
     page.goto(f"{base}/")
     page.locator("#effort a[href*='status=nobody']").first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile("status=nobody"))  # the click navigates: wait for the new page
     assert "status=nobody" in page.url
     snap(page, shots, "nobodys-customers")
     # A team, its reach picture.
