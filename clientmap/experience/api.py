@@ -5,7 +5,7 @@ Answers are readable (``GET /answers?since=…``) so another tool can react to t
 from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -126,7 +126,11 @@ def value_chain(request, key: str):
 
 @router.get("/never-asked", summary="Active customers never asked for feedback, or not lately")
 def never_asked(
-    request, team: str | None = None, months: int | None = None, limit: int = 100, offset: int = 0
+    request,
+    team: str | None = None,
+    months: int | None = Query(None, ge=1, le=1200),
+    limit: int = 100,
+    offset: int = Query(0, ge=0),
 ):
     qs = selectors.never_asked(team=_team(team), months=months)
     limit = max(1, min(limit, 1000))

@@ -103,3 +103,13 @@ def test_api_refuses_portal_users_and_writes_by_members(chain, client) -> None: 
     assert client.get("/api/experience/answers", **auth).status_code == 200
     r = client.post("/api/experience/surveys/remind", **auth)
     assert r.status_code == 403
+
+
+def test_never_asked_api_refuses_a_negative_offset_or_months(client, db) -> None:
+    """Found by Schemathesis: a negative offset reached the cached list's slice (500)."""
+    f.home_org()
+    auth = f.bearer(f.user("na-staff", staff=True))
+    for query in ("offset=-1062&limit=-293824", "months=-3", "months=0"):
+        r = client.get(f"/api/experience/never-asked?{query}", **auth)
+        assert r.status_code == 422, (query, r.status_code)
+    assert client.get("/api/experience/never-asked?offset=0", **auth).status_code == 200
