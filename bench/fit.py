@@ -248,7 +248,34 @@ def main(argv: list[str] | None = None) -> dict:
         "account": timed("/fit/accounts/acct/42/"),
         "moves": timed("/fit/moves/"),
     }
-    from clientmap.fit.models import Snapshot
+    # Single writes (an invoice saved, as the admin, the API or a form would): each marks its
+    # account stale in its transaction and the writer's process brings it current after the
+    # commit — the first write after the kept run makes one live run (a whole recompute), the
+    # next ones amend it for just their account.
+    from clientmap.fit.models import Recompute, Snapshot
+
+    acct = Organization.objects.get(key="acct/42")
+    runs_before = Recompute.objects.count()
+    writes = []
+    for i in range(6):
+        t = time.perf_counter()
+        Invoice.objects.create(
+            key=f"bench/single/{i}",
+            organization=acct,
+            amount=Decimal(100 + i),
+            currency="EUR",
+            issued=today - timedelta(days=40),
+            due=today - timedelta(days=10),
+        )
+        writes.append((time.perf_counter() - t) * 1000)
+    single = {
+        "first_ms": round(writes[0], 1),
+        "amend_median_ms": round(statistics.median(writes[1:]), 1),
+        "amend_max_ms": round(max(writes[1:]), 1),
+        "runs_added": Recompute.objects.count() - runs_before,
+        "account_page_after": timed("/fit/accounts/acct/42/"),
+    }
+    run = Recompute.objects.order_by("-id").first()
 
     groups = {
         g: Snapshot.objects.filter(recompute=run, group=g).count() for g in (1, 2, 3, 4, None)
@@ -265,6 +292,7 @@ def main(argv: list[str] | None = None) -> dict:
         "recompute_median_s": round(statistics.median(recomputes), 2),
         "groups": {str(k): v for k, v in groups.items()},
         "pages": pages,
+        "single_write": single,
     }
     out = Path(__file__).resolve().parent / "results" / f"fit-{connection.vendor}.json"
     out.parent.mkdir(exist_ok=True)

@@ -8,11 +8,12 @@ class FitConfig(AppConfig):
 
     def ready(self) -> None:
         from clientmap.core import derived, jobs
-        from clientmap.fit import hooks, rules
+        from clientmap.fit import hooks, rules, signals
 
         # After the customer relations (registered first, by the customers app): fit reads them.
         derived.register(rules.TABLE, refresh=rules.refresh, parameters=rules.parameters)
         hooks.install()
+        signals.install()  # every write of an input marks the placements stale
 
         def recompute(job, progress) -> dict:
             progress(step="recompute")

@@ -190,6 +190,10 @@ class Recompute(models.Model):
     seconds = models.FloatField(_("seconds"), default=0)
     accounts = models.PositiveIntegerField(_("accounts"), default=0)
     config = models.JSONField(_("settings used"), default=dict)
+    # Made by the refresh that follows single writes (``rules.refresh``): amended in place by
+    # the writes after it, the same day, while it is the latest run. Runs of the daily job, of an
+    # import or of the CLI are kept as they were made.
+    live = models.BooleanField(_("amended by later writes"), default=False)
 
     class Meta:
         verbose_name = _("fit recompute")

@@ -281,8 +281,8 @@ def _bind(sql: str, values: dict) -> tuple[str, list]:
     return _TOKEN.sub(sub, sql), params
 
 
-def account_ids() -> list[int]:
-    """Customer organizations with anything to place them by."""
+def account_ids(only: list[int] | None = None) -> list[int]:
+    """Customer organizations with anything to place them by (among ``only`` when given)."""
     org = OuterRef("pk")
     has = (
         Q(Exists(Invoice.objects.filter(organization=org)))
@@ -292,11 +292,22 @@ def account_ids() -> list[int]:
         | Q(Exists(Intent.objects.filter(organization=org)))
         | Q(Exists(CustomerRelation.objects.filter(person__organization=org, is_customer=True)))
     )
-    ids = set(Organization.objects.filter(is_home=False).filter(has).values_list("pk", flat=True))
-    return sorted(ids)
+    orgs = Organization.objects.filter(is_home=False)
+    if only is not None:
+        orgs = orgs.filter(pk__in=only)
+    return sorted(set(orgs.filter(has).values_list("pk", flat=True)))
 
 
-def _invoice_facts(facts: dict[int, Facts], as_of: date, start: date, cstart: date) -> None:
+def _among(column: str, only: list[int] | None) -> str:
+    """The SQL condition that keeps the rows of the organizations ``only`` (all: None)."""
+    if only is None:
+        return ""
+    return f" AND {column} IN ({', '.join(str(int(i)) for i in only) or 'NULL'})"
+
+
+def _invoice_facts(
+    facts: dict[int, Facts], as_of: date, start: date, cstart: date, only: list[int] | None
+) -> None:
     late = "(due < {asof} AND (paid IS NULL OR paid > due))"
     sql = f"""
         SELECT organization_id,
@@ -313,7 +324,8 @@ def _invoice_facts(facts: dict[int, Facts], as_of: date, start: date, cstart: da
                 THEN {_month("due")} END),
           COUNT(DISTINCT CASE WHEN due >= {{cstart}} AND due <= {{asof}} THEN {_month("due")} END)
         FROM {Invoice._meta.db_table}
-        WHERE due >= {{lo}} OR issued >= {{lo}} OR paid IS NULL OR paid >= {{lo}}
+        WHERE (due >= {{lo}} OR issued >= {{lo}} OR paid IS NULL OR paid >= {{lo}})
+          {_among("organization_id", only)}
         GROUP BY organization_id
     """
     # Invoices wholly before the window and the chronic months (issued, due and paid) count for
@@ -337,7 +349,9 @@ def _invoice_facts(facts: dict[int, Facts], as_of: date, start: date, cstart: da
             f.due_months = int(due_m or 0)
 
 
-def _approval_facts(facts: dict[int, Facts], as_of: date, start: date) -> None:
+def _approval_facts(
+    facts: dict[int, Facts], as_of: date, start: date, only: list[int] | None
+) -> None:
     waited = _days(
         "CASE WHEN answered IS NOT NULL AND answered <= {asof} THEN answered ELSE {asof} END",
         "asked",
@@ -346,6 +360,7 @@ def _approval_facts(facts: dict[int, Facts], as_of: date, start: date) -> None:
         SELECT organization_id, {waited}
         FROM {Approval._meta.db_table}
         WHERE important = {{yes}} AND asked >= {{start}} AND asked <= {{asof}}
+          {_among("organization_id", only)}
     """
     sql, params = _bind(sql, {"asof": as_of, "start": start, "yes": True})
     with connection.cursor() as cursor:
@@ -356,15 +371,22 @@ def _approval_facts(facts: dict[int, Facts], as_of: date, start: date) -> None:
                 f.approval_days.append(max(float(days), 0.0))
 
 
-def collect(org_ids: list[int], as_of: date, cfg: dict[str, float]) -> dict[int, Facts]:
+def collect(
+    org_ids: list[int], as_of: date, cfg: dict[str, float], *, only: bool = False
+) -> dict[int, Facts]:
+    """The facts of ``org_ids``: read for every organization at once (the recompute), or with
+    ``only`` for just these (a few accounts amended after a write)."""
     window = int(cfg["window_days"])
     start = as_of - timedelta(days=window)
     cstart = _months_back(as_of, int(cfg["chronic_months"]))
     facts = {o: Facts() for o in org_ids}
-    _invoice_facts(facts, as_of, start, cstart)
-    _approval_facts(facts, as_of, start)
+    among = list(org_ids) if only else None
+    _invoice_facts(facts, as_of, start, cstart, among)
+    _approval_facts(facts, as_of, start, among)
 
-    def grouped(qs, *values):
+    def grouped(qs, *values, org="organization_id"):
+        if among is not None:
+            qs = qs.filter(**{f"{org}__in": among})
         return qs.order_by().values_list(*values)
 
     for org_id, n in grouped(
@@ -378,6 +400,7 @@ def collect(org_ids: list[int], as_of: date, cfg: dict[str, float]) -> dict[int,
         .annotate(n=Count("person_id", distinct=True)),
         "person__organization_id",
         "n",
+        org="person__organization_id",
     ):
         if org_id in facts:
             facts[org_id].decision_makers = n
@@ -425,6 +448,7 @@ def collect(org_ids: list[int], as_of: date, cfg: dict[str, float]) -> dict[int,
         "requester__organization_id",
         "agreed",
         "ever",
+        org="requester__organization_id",
     ):
         if org_id in facts:
             facts[org_id].agreed_requests = agreed
@@ -443,12 +467,13 @@ def collect(org_ids: list[int], as_of: date, cfg: dict[str, float]) -> dict[int,
         "person__organization_id",
         "answered",
         "helped",
+        org="person__organization_id",
     ):
         if org_id in facts:
             facts[org_id].att_answered = answered
             facts[org_id].att_helped = helped
     # all organizations at once (no IN list of every account id): the others are skipped here
-    for org_id, e in sources.experience(None, as_of=as_of, window_days=window).items():
+    for org_id, e in sources.experience(among, as_of=as_of, window_days=window).items():
         if org_id in facts:
             facts[org_id].experience = e
     return facts
@@ -491,8 +516,10 @@ class Placement:
     parts: dict
 
 
-def evaluate(facts: dict[int, Facts], as_of: date, cfg: dict[str, float]) -> list[Placement]:
-    overrides = active_overrides(as_of)
+def evaluate(
+    facts: dict[int, Facts], as_of: date, cfg: dict[str, float], *, only: bool = False
+) -> list[Placement]:
+    overrides = active_overrides(as_of, list(facts) if only else None)
     out = []
     for org_id, f in facts.items():
         parts = score_parts(f, cfg)
@@ -561,8 +588,9 @@ def _insert_snapshots(run_id: int, placements: list[Placement]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
-def recompute(as_of: date | None = None) -> Recompute:
-    """Place every account and record the run (a snapshot per account)."""
+def recompute(as_of: date | None = None, *, live: bool = False) -> Recompute:
+    """Place every account and record the run (a snapshot per account); ``live``: a run the
+    writes of the day may amend (``refresh``)."""
     started = time.perf_counter()
     as_of = as_of or timezone.localdate()
     cfg = config.current()
@@ -571,7 +599,11 @@ def recompute(as_of: date | None = None) -> Recompute:
     placements = evaluate(facts, as_of, cfg)
     with transaction.atomic():
         run = Recompute.objects.create(
-            as_of=as_of, window_days=int(cfg["window_days"]), config=cfg, accounts=len(ids)
+            as_of=as_of,
+            window_days=int(cfg["window_days"]),
+            config=cfg,
+            accounts=len(ids),
+            live=live,
         )
         _insert_snapshots(run.pk, placements)
         run.seconds = round(time.perf_counter() - started, 3)
@@ -635,11 +667,52 @@ def parameters() -> str:
 
 
 def refresh(changes: derived.Changes) -> None:
-    """Bring the placements current (called by ``derived.ensure_current``): a recompute as of
-    today — unless there is nothing to place and nothing placed before."""
-    if not Recompute.objects.exists() and not account_ids():
+    """Bring the placements current (called by ``derived.ensure_current``). A change of a few
+    accounts (a saved invoice, approval, rating, request…: ``fit/signals.py``) amends the
+    latest run for just them when that run is a *live* one of today with today's settings;
+    anything else — everyone, a new day, other settings, a run kept as made (the daily job's,
+    an import's) — is a new live recompute as of today, unless there is nothing to place and
+    nothing placed before. So the history keeps the runs as made, and at most one live run
+    after each, however many single writes came in."""
+    today = timezone.localdate()
+    run = Recompute.objects.order_by("-id").first()
+    if (
+        not changes.everyone
+        and run is not None
+        and run.live
+        and run.as_of == today
+        and run.config == config.current()
+    ):
+        amend(run, _organizations_of(changes))
         return
-    recompute(as_of=timezone.localdate())
+    if run is None and not account_ids():
+        return
+    recompute(as_of=today, live=True)
+
+
+def _organizations_of(changes: derived.Changes) -> list[int]:
+    from clientmap.directory.models import Person
+
+    people = Person.objects.filter(pk__in=sorted(changes.person_ids), organization__isnull=False)
+    return sorted(
+        set(changes.organization_ids) | set(people.values_list("organization_id", flat=True))
+    )
+
+
+def amend(run: Recompute, org_ids: list[int]) -> int:
+    """Place ``org_ids`` again in ``run`` (today's recompute) from their current data: their
+    snapshots are replaced (an organization that is no account any more loses its own; one that
+    became one gains it), the run's count and time follow. Returns how many were placed."""
+    cfg = config.current()
+    ids = account_ids(org_ids)
+    placements = evaluate(collect(ids, run.as_of, cfg, only=True), run.as_of, cfg, only=True)
+    with transaction.atomic():
+        gone, _ = Snapshot.objects.filter(recompute=run, organization_id__in=org_ids).delete()
+        _insert_snapshots(run.pk, placements)
+        Recompute.objects.filter(pk=run.pk).update(
+            accounts=run.accounts - gone + len(placements), computed_at=timezone.now()
+        )
+    return len(placements)
 
 
 def decision_makers(org_id: int, as_of: date, window_days: int):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from clientmap.core import audit
 from clientmap.directory.models import Organization
+from clientmap.fit import signals
 from clientmap.fit.models import Group, Override
 
 
@@ -52,6 +53,7 @@ def clear(org: Organization, *, user=None) -> int:
             organization=org, cleared_at__isnull=True, expires__gte=timezone.localdate()
         ).update(cleared_at=timezone.now())
         if n:
+            signals.mark(organization_ids=[org.pk])  # an update: no model signal sees it
             audit.record(
                 user, "fit.clear", org, before={"override": before}, after={"override": None}
             )

@@ -4,7 +4,9 @@ column and value; nothing written when anything is wrong) and exported back.
 
 Upserts: invoices and approvals by ``key``; ratings by (organization, rater, date); referrals and
 intents by all their columns. Importing the same files again changes nothing. After a
-successful import that touched these files, the fit is recomputed (on commit).
+import that changed anything (these files, or requests, involvements, touchpoints… the fit
+reads), the fit placements are marked stale for everyone in the import's transaction
+(:func:`after_import`): they are recomputed after the commit, or by the next read.
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ import csv
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from django.db import transaction
-
 from clientmap.directory.models import Organization, Person
 from clientmap.fit.models import Approval, Intent, Invoice, Rating, Referral
-from clientmap.imports.workbook import Report, Section, Sheet
+from clientmap.imports.workbook import Report, Section, Sheet, register_after_write
 
 INVOICE_COLUMNS = ["key", "organization", "amount", "currency", "issued", "due", "paid"]
 APPROVAL_COLUMNS = ["key", "organization", "subject", "important", "asked", "answered"]
@@ -35,12 +35,12 @@ def _stash(engine, name: str) -> list:
     return engine.accounts[name]
 
 
-def _after_commit(engine) -> None:
-    if not getattr(engine, "_fit_scheduled", False):
-        engine._fit_scheduled = True
-        from clientmap.fit import rules
+def after_import(report: Report) -> None:
+    """Every import that changed something marks the fit placements stale (bulk writes send no
+    model signals): in its transaction, recomputed once after the commit."""
+    from clientmap.fit import signals
 
-        transaction.on_commit(rules.recompute)
+    signals.mark_everyone()
 
 
 # --- staging: values checked line by line ---------------------------------------------------
@@ -210,7 +210,6 @@ def _write_invoices(engine, report: Report) -> None:
     ]
     existing = _existing(Invoice, [o.key for o in objs], fields)
     report.add("invoices", *_upsert_by_key(Invoice, objs, fields, existing))
-    _after_commit(engine)
 
 
 def _write_approvals(engine, report: Report) -> None:
@@ -226,7 +225,6 @@ def _write_approvals(engine, report: Report) -> None:
     ]
     existing = _existing(Approval, [o.key for o in objs], fields)
     report.add("approvals", *_upsert_by_key(Approval, objs, fields, existing))
-    _after_commit(engine)
 
 
 def _write_ratings(engine, report: Report) -> None:
@@ -265,7 +263,6 @@ def _write_ratings(engine, report: Report) -> None:
             update_fields=["score", "comment"],
         )
     report.add("ratings", len(new), len(changed), len(rows) - len(new) - len(changed))
-    _after_commit(engine)
 
 
 def _write_natural(model, name: str, fields: tuple[str, str, str]):
@@ -292,7 +289,6 @@ def _write_natural(model, name: str, fields: tuple[str, str, str]):
             new.append(model(organization_id=orgs[o], **{a: x, b: y, c: z}))
         model.objects.bulk_create(new, batch_size=CHUNK)
         report.add(name, len(new), 0, len(rows) - len(new))
-        _after_commit(engine)
 
     return write
 
@@ -409,3 +405,5 @@ SECTIONS = [
         notes="`wants`: renew, expand, reduce, leave",
     ),
 ]
+
+register_after_write(after_import)

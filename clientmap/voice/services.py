@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -252,6 +253,12 @@ def attestation_for_link(link: str) -> Attestation:
     return att
 
 
+# Sent inside the answering transaction (``attestation=``): the answer is written by a
+# compare-and-set ``update``, which Django's model signals do not see; upper layers that read
+# answers (fit's placements) mark their derived tables stale from it.
+attested = Signal()
+
+
 def attest(link: str, helped: bool, comment_text: str = "") -> Attestation | None:
     """Answer once, by the signed link. Returns None when the link was already used; raises
     :class:`~clientmap.core.signing.TokenError` when it is expired or not valid."""
@@ -265,6 +272,7 @@ def attest(link: str, helped: bool, comment_text: str = "") -> Attestation | Non
         )
         if not updated:
             return None
+        attested.send(sender=Attestation, attestation=att)
         try:
             signing.use_token(ATTESTATION_PURPOSE, link)
         except signing.TokenUsed:
