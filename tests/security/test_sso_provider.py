@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
 
 from clientmap.core.models import AuditEvent
 from clientmap.core.roles import role_of
@@ -250,7 +251,7 @@ def test_a_person_of_a_customer_signs_in_through_the_provider_as_a_portal_user(l
     assert event.object_key == "pat" and event.after["issuer"] == sso.discovery["issuer"]
     # a portal user stays out of the internal pages
     teams = browser.get(f"{live_server.url}/teams/", timeout=TIMEOUT, allow_redirects=False)
-    assert teams.status_code in (302, 403, 404)
+    assert teams.status_code == 302 and teams.headers["Location"] == reverse("voice:portal")
 
     # the next sign-in (a new browser) finds the same login, and links nobody again
     again, r = sign_in(live_server, sso, "pat", next_url="/")
