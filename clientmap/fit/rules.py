@@ -608,8 +608,10 @@ def recompute(as_of: date | None = None, *, live: bool = False) -> Recompute:
         _insert_snapshots(run.pk, placements)
         run.seconds = round(time.perf_counter() - started, 3)
         Recompute.objects.filter(pk=run.pk).update(seconds=run.seconds)
-        if as_of == timezone.localdate():
-            derived.mark_built(TABLE)  # current for today: readers need not run it again
+        if as_of == timezone.localdate() and not live:
+            # current for today: readers need not run it again (a live run is made by the
+            # refresh, inside ``derived.rebuild``, which records the build itself)
+            derived.mark_built(TABLE)
     prune(as_of)
     return run
 
