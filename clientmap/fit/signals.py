@@ -20,6 +20,7 @@ then, after that rebuild.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -87,11 +88,33 @@ def _on_request(sender, instance, raw: bool = False, **kwargs) -> None:
     people = [instance.requester_id, old[0] if old else None]
     orgs = [old[1] if old else None]
     mark(person_ids=people, organization_ids=orgs)
-    if raw:
+    if not raw:
+        _again_after_commit(people, orgs)
+
+
+_after = threading.local()
+
+
+def _again_after_commit(people: list, orgs: list) -> None:
+    """The request's promise (a derived touchpoint) is rebuilt on commit by the experience area,
+    whose receiver ran before this one: mark these again once the transaction committed — one
+    callback per transaction, however many requests it wrote or deleted. In autocommit the
+    experience area derived it already (its callback ran at once, before this receiver)."""
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
         return
-    # The request's promise (a derived touchpoint) is rebuilt on commit by the experience area,
-    # whose receiver ran before this one: mark again after that rebuild.
-    transaction.on_commit(lambda: mark(person_ids=people, organization_ids=orgs))
+    pending = getattr(_after, "ids", None)
+    if pending is None or not any(item[1] is _mark_pending for item in conn.run_on_commit):
+        pending = _after.ids = (set(), set())
+        transaction.on_commit(_mark_pending)
+    pending[0].update(people)
+    pending[1].update(orgs)
+
+
+def _mark_pending() -> None:
+    pending, _after.ids = getattr(_after, "ids", None), None
+    if pending is not None:
+        mark(person_ids=pending[0], organization_ids=pending[1])
 
 
 def _on_person(sender, instance, created: bool = False, **kwargs) -> None:

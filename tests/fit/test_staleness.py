@@ -278,6 +278,35 @@ def test_a_late_delivery_shows_as_a_promise_missed(measured, staff_client):
     assert part(staff_client, org, "promises") == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_requests_deleted_in_bulk_bring_the_placements_current_once(measured, monkeypatch):
+    """Set-based: a transaction that deletes many requests refreshes the placements once after
+    its commit (not once per request)."""
+    from django.db import transaction
+
+    from clientmap.core import derived
+
+    person, team = measured["person"], measured["team"]
+    for i in range(6):
+        f.request(person, team, opened=AS_OF - timedelta(days=i + 1))
+    entry = derived._registry[rules.TABLE]
+    calls = []
+
+    def counting(changes):
+        calls.append(changes)
+        entry.refresh(changes)
+
+    monkeypatch.setitem(
+        derived._registry,
+        rules.TABLE,
+        derived.Derived(rules.TABLE, refresh=counting, parameters=entry.parameters),
+    )
+    with transaction.atomic():
+        Request.objects.filter(requester=person).delete()
+    assert len(calls) == 2  # the commit's refresh, and once more after the promises' rebuild
+    assert calls[-1].person_ids == {person.pk}  # refresh maps the people to their organization
+
+
 # --- the bulk path: the workbook import ---------------------------------------------------
 
 
