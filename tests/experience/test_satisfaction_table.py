@@ -116,7 +116,7 @@ def test_pages_of_fifty_and_the_pager_keeps_sort_and_filters(home, staff_client)
     r = staff_client.get("/experience/?by=organization&sort=name")
     assert len(_shown(r)) == 50
     html = r.content.decode()
-    assert "page 1 of 2" in html and "70 groups" in html
+    assert "Page 1 of 2" in html and "70 groups" in html
     assert 'href="?by=organization&amp;sort=name&amp;page=2"' in html
     r2 = staff_client.get("/experience/?by=organization&sort=name&page=2")
     assert len(_shown(r2)) == 20
@@ -171,6 +171,11 @@ def test_one_teams_rows_sort_and_filter_the_same_way(home, staff_client) -> None
     q = shown[0].name
     r3 = staff_client.get(f"/experience/?team=solo&by=organization&q={q}")
     assert r3.status_code == 200 and all(q in x.name for x in _shown(r3))
+    for kind in ("external_paying", "external_nonpaying"):
+        r4 = staff_client.get(f"/experience/?team=solo&by=organization&kind={kind}")
+        rows = _shown(r4)
+        assert rows and all(x.customer_kind == kind for x in rows), kind
+        assert len({x.group for x in rows}) == len(rows)  # one row per organization
 
 
 def test_filter_by_name_or_key_and_customer_kind(home, staff_client) -> None:
