@@ -11,7 +11,9 @@ group and the customer kind at once; everyone's row of a group is the sum of its
 Staleness is ``core.derived``'s: the table is marked stale, in the writing transaction, by every
 rebuild of the derived touchpoints (``derive.derive``: imports, request saves), every save or
 delete of a touchpoint or survey, and every rebuild of the customer relations (the kinds come
-from them); a new day or another window (``parameters``) rebuilds it too. One team's figures
+from them); a new day or another window (``parameters``) rebuilds it too. It is registered
+without a ``refresh``: its only readers, the satisfaction pages, bring it current
+(``ensure_current``), so no other page and no writer's commit pays for a whole rebuild. One team's figures
 (``?team=``) are not stored: they are that team's grouped queries, a few hundred rows at most,
 built by ``rows`` in memory (the same function the rebuild uses).
 """
@@ -147,8 +149,18 @@ def rebuild() -> int:
     return len(made)
 
 
-def refresh(changes: derived.Changes) -> None:
-    """``core.derived``'s refresh: the figures are folded over whole groups, so any change
-    rebuilds the table (set-based, ~12 grouped queries)."""
+def ensure_current() -> bool:
+    """Bring the table current if it is stale (its ``core.derived`` version moved, or the day or
+    the window changed): the satisfaction pages call this, its only readers, so that no other
+    page and no writer's commit waits for the rebuild. True when it rebuilt."""
+    from clientmap.core.models import DerivedState
+
+    version, built, built_for = derived.versions().get(TABLE, (0, 0, ""))
+    if version and built == version and built_for == parameters():
+        return False
     with transaction.atomic():
+        # Lock the state first: a write landing meanwhile waits, then marks it stale again.
+        DerivedState.objects.select_for_update().filter(name=TABLE).first()
         rebuild()
+        derived.mark_built(TABLE)
+    return True

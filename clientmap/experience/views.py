@@ -75,6 +75,7 @@ def satisfaction_rows(by: str, *, team: Team | None, kind: str, q: str, order: l
     """The rows of one satisfaction table, sorted and filtered: a queryset over the stored
     table (``store``) for everyone's figures, or one team's rows built in memory."""
     if team is None:
+        store.ensure_current()
         qs = SatisfactionRow.objects.filter(by=by, customer_kind=kind)
         if q:
             qs = qs.filter(Q(name__icontains=q) | Q(group__icontains=q))

@@ -30,7 +30,7 @@ def _random_world(seed: int) -> None:
     services = [f.service(t) for t in teams]
     people = [f.person(f.org(key=f"o{seed}-{i}")) for i in range(8)]
     statuses = list(Request.Status.values)
-    for i in range(60):
+    for _ in range(60):
         status = rnd.choice(statuses)
         opened = TODAY - timedelta(days=rnd.randrange(10, 400))
         accepted = opened + timedelta(days=rnd.randrange(0, 5)) if rnd.random() < 0.8 else None

@@ -5,6 +5,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _drop_recorded_by_index(apps, schema_editor):
+    connection = schema_editor.connection
+    table = "experience_touchpoint"
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    for name, c in constraints.items():
+        if c["index"] and not c["unique"] and not c["primary_key"] and c["columns"] == [
+            "recorded_by_id"
+        ]:
+            schema_editor.execute(f"DROP INDEX {schema_editor.quote_name(name)}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -52,10 +64,17 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'satisfaction figures',
             },
         ),
-        migrations.AlterField(
-            model_name='touchpoint',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+        # Only the foreign key's index goes (a partial one replaces it): drop it by name rather
+        # than let SQLite copy the whole touchpoints table to alter the field.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='touchpoint',
+                    name='recorded_by',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+                ),
+            ],
+            database_operations=[migrations.RunPython(_drop_recorded_by_index, migrations.RunPython.noop)],
         ),
         migrations.AddIndex(
             model_name='touchpoint',
