@@ -206,25 +206,39 @@ AUTHENTICATION_BACKENDS = [
 
 # OpenID Connect (mozilla-django-oidc), off unless the client id and the provider's endpoints are
 # given (docs/security.md, "Sign-in with the organization's identity provider").
-OIDC_RP_CLIENT_ID = os.environ.get("CLIENTMAP_OIDC_CLIENT_ID", "")
-OIDC_RP_CLIENT_SECRET = os.environ.get("CLIENTMAP_OIDC_CLIENT_SECRET", "")
-OIDC_OP_ISSUER = os.environ.get("CLIENTMAP_OIDC_ISSUER", "")
-OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("CLIENTMAP_OIDC_AUTHORIZATION_ENDPOINT", "")
-OIDC_OP_TOKEN_ENDPOINT = os.environ.get("CLIENTMAP_OIDC_TOKEN_ENDPOINT", "")
-OIDC_OP_USER_ENDPOINT = os.environ.get("CLIENTMAP_OIDC_USERINFO_ENDPOINT", "")
-OIDC_OP_JWKS_ENDPOINT = os.environ.get("CLIENTMAP_OIDC_JWKS_ENDPOINT", "")
-OIDC_RP_SIGN_ALGO = os.environ.get("CLIENTMAP_OIDC_SIGN_ALGO", "RS256")
-OIDC_RP_SCOPES = "openid email profile"
-OIDC_USE_PKCE = True
-OIDC_TIMEOUT = 10
-OIDC_PROVIDER_NAME = os.environ.get("CLIENTMAP_OIDC_NAME", "")
-OIDC_ENABLED = bool(
-    OIDC_RP_CLIENT_ID
-    and OIDC_OP_AUTHORIZATION_ENDPOINT
-    and OIDC_OP_TOKEN_ENDPOINT
-    and OIDC_OP_USER_ENDPOINT
-    and (OIDC_OP_JWKS_ENDPOINT or not OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")))
-)
+
+
+def oidc_settings(environ) -> dict:
+    """The ``OIDC_*`` settings from the ``CLIENTMAP_OIDC_*`` variables of ``environ``.
+
+    The SSO round trip (tests/security/test_sso_provider.py) configures Clientmap through this
+    with the variables an administrator would set for the provider it starts."""
+    algo = environ.get("CLIENTMAP_OIDC_SIGN_ALGO", "") or "RS256"
+    values = {
+        "OIDC_RP_CLIENT_ID": environ.get("CLIENTMAP_OIDC_CLIENT_ID", ""),
+        "OIDC_RP_CLIENT_SECRET": environ.get("CLIENTMAP_OIDC_CLIENT_SECRET", ""),
+        "OIDC_OP_ISSUER": environ.get("CLIENTMAP_OIDC_ISSUER", ""),
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": environ.get("CLIENTMAP_OIDC_AUTHORIZATION_ENDPOINT", ""),
+        "OIDC_OP_TOKEN_ENDPOINT": environ.get("CLIENTMAP_OIDC_TOKEN_ENDPOINT", ""),
+        "OIDC_OP_USER_ENDPOINT": environ.get("CLIENTMAP_OIDC_USERINFO_ENDPOINT", ""),
+        "OIDC_OP_JWKS_ENDPOINT": environ.get("CLIENTMAP_OIDC_JWKS_ENDPOINT", ""),
+        "OIDC_RP_SIGN_ALGO": algo,
+        "OIDC_RP_SCOPES": "openid email profile",
+        "OIDC_USE_PKCE": True,
+        "OIDC_TIMEOUT": 10,
+        "OIDC_PROVIDER_NAME": environ.get("CLIENTMAP_OIDC_NAME", ""),
+    }
+    values["OIDC_ENABLED"] = bool(
+        values["OIDC_RP_CLIENT_ID"]
+        and values["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+        and values["OIDC_OP_TOKEN_ENDPOINT"]
+        and values["OIDC_OP_USER_ENDPOINT"]
+        and (values["OIDC_OP_JWKS_ENDPOINT"] or not algo.startswith(("RS", "ES")))
+    )
+    return values
+
+
+globals().update(oidc_settings(os.environ))
 LOGIN_REDIRECT_URL_FAILURE = "/login/"
 AXES_ENABLED = env_flag("CLIENTMAP_THROTTLE", default=True)
 AXES_FAILURE_LIMIT = int(os.environ.get("CLIENTMAP_LOGIN_FAILURES", "5"))

@@ -44,7 +44,11 @@ def loading(
     Sorting once to build an index beats updating it row by row when the load is large
     compared with what is there (at most a quarter of it). Unique indexes stay: they enforce
     keys. ``only_if_empty`` for loads whose statements need the indexes to find existing rows.
-    Inside a transaction this is atomic on both databases.
+    Inside a transaction this is atomic on both databases. On PostgreSQL the table is analyzed
+    after the load: building the indexes again tells the planner how many rows there are, but
+    not what is in them (distinct values, common values), and a table that just grew many times
+    over (a first import had no statistics at all) would be planned on wrong figures until
+    autovacuum comes by.
     """
     threshold = THRESHOLD if threshold is None else threshold
     if incoming < threshold or existing * 4 > incoming or (only_if_empty and existing):
@@ -76,6 +80,7 @@ def loading(
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         if pg:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(f'ANALYZE "{table}"')
 
 
 def _foreign_keys(table: str) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 
+import requests
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -62,6 +63,11 @@ class PersonBackend(OIDCAuthenticationBackend):
             return super().authenticate(request, **kwargs)
         except SuspiciousOperation as exc:  # a bad signature, nonce, audience or issuer
             logger.warning("sign-in with the identity provider refused: %s", exc)
+            return None
+        except requests.RequestException as exc:
+            # The provider refused the code (used already, expired, not this client's) or could
+            # not be reached: the sign-in did not succeed, and the login page says so (not a 500).
+            logger.warning("sign-in with the identity provider failed: %s", exc)
             return None
 
     def verify_token(self, token, **kwargs):

@@ -88,12 +88,12 @@ def kind_sql(team_col: str, person_col: str, home_id: int | None) -> tuple[str, 
     """(join, expression) giving the customer kind of (team, person), per the rule above."""
     home = int(home_id) if home_id is not None else -1
     paying = (
-        "SELECT DISTINCT p2.organization_id AS organization_id "
-        "FROM customers_customerrelation c2 JOIN directory_person p2 ON p2.id = c2.person_id "
+        "SELECT DISTINCT p2.organization_id AS organization_id "  # pragma: no mutate (SQL case)
+        "FROM customers_customerrelation c2 JOIN directory_person p2 ON p2.id = c2.person_id "  # pragma: no mutate (SQL case)
         f"WHERE c2.kind = '{Kind.EXTERNAL_PAYING.value}' AND c2.is_customer"
     )
     join = (
-        "LEFT JOIN customers_customerrelation cr "
+        "LEFT JOIN customers_customerrelation cr "  # pragma: no mutate (SQL case)
         f"ON cr.team_id = {team_col} AND cr.person_id = {person_col} "
         f"LEFT JOIN ({paying}) po ON po.organization_id = p.organization_id"
     )
@@ -107,8 +107,8 @@ def kind_sql(team_col: str, person_col: str, home_id: int | None) -> tuple[str, 
 
 def promise_delay_sql(as_of_param: str) -> str:
     """Days late of a due promise (0 when kept), see the module docstring."""
-    late = days_between("r.closed", "r.target")
-    overdue = days_between(as_of_param, "r.target")
+    late = days_between("r.closed", "r.target")  # pragma: no mutate (SQL case)
+    overdue = days_between(as_of_param, "r.target")  # pragma: no mutate (SQL case)
     return (
         f"CASE WHEN r.status = '{FULFILLED}' "
         f"THEN (CASE WHEN r.closed > r.target THEN {late} ELSE 0 END) "
@@ -119,9 +119,9 @@ def promise_delay_sql(as_of_param: str) -> str:
 def promise_due_sql() -> str:
     """WHERE condition: the request's promise fell due in (lo, as_of]."""
     return (
-        "r.target IS NOT NULL AND ("
+        "r.target IS NOT NULL AND ("  # pragma: no mutate (SQL case)
         f"(r.status = '{FULFILLED}' AND r.closed IS NOT NULL "
-        "AND r.closed <= %(as_of)s AND r.closed > %(lo)s) "
+        "AND r.closed <= %(as_of)s AND r.closed > %(lo)s) "  # pragma: no mutate (SQL case)
         f"OR (r.status IN ({q(OPEN)}) AND r.target < %(as_of)s AND r.target > %(lo)s))"
     )
 

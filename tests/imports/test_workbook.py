@@ -262,11 +262,13 @@ def test_large_load_path_rebuilds_indexes(book: Path, monkeypatch) -> None:
         for t in ("engagements_request", "engagements_involvement", "customers_customerrelation")
     }
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     pg = connection.vendor == "postgresql"
     fks = {t: sorted(bulk._foreign_keys(t)) for t in before} if pg else {}
     monkeypatch.setattr(bulk, "secondary_indexes", spy)
-    report = workbook.import_workbook(book)
+    with CaptureQueriesContext(connection) as queries:
+        report = workbook.import_workbook(book)
     if pg:  # foreign keys dropped for the load are back, unchanged
         assert {t: sorted(bulk._foreign_keys(t)) for t in before} == fks
         assert all(fks.values())
@@ -277,6 +279,9 @@ def test_large_load_path_rebuilds_indexes(book: Path, monkeypatch) -> None:
     assert after == before and all(after.values())
     rel = CustomerRelation.objects.get(team__key="t-sales", person__key="nsa-appdir")
     assert (rel.kind, rel.basis) == ("external_paying", "RD")
+    if pg:  # each table loaded in bulk was analyzed inside the import (planner statistics)
+        analyzed = {q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")}
+        assert {'ANALYZE "engagements_request"', 'ANALYZE "customers_customerrelation"'} <= analyzed
 
 
 def test_skip_invalid_imports_the_rest_and_writes_rejects(book: Path, tmp_path: Path) -> None:

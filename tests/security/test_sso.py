@@ -3,7 +3,11 @@
 The provider is a small fake one started in this process, on loopback (no network): it serves
 the authorization, token, userinfo and JWKS endpoints, signs its ID tokens with its own RSA key
 (RS256), checks the client's secret, the redirect URI and the PKCE verifier, and echoes the
-nonce — so the whole code flow runs as with a real provider, over real HTTP.
+nonce — so the whole code flow runs as with a real provider, over real HTTP. Being ours, it can
+also misbehave on request (a token issued to another client, a refused code).
+
+The round trip against a real provider (django-oauth-toolkit in OIDC mode, in a subprocess) is
+tests/security/test_sso_provider.py.
 """
 
 from __future__ import annotations
@@ -255,3 +259,24 @@ def test_a_token_issued_to_another_client_is_refused(client, sso, home):
     r = sign_in(client, sso, {"email": "pat@acme.example", "email_verified": True})
     assert r["Location"] == "/login/" and not signed_in_user(client).is_authenticated
     assert "did not succeed" in client.get("/login/").content.decode()
+
+
+def test_a_provider_that_refuses_the_code_or_cannot_be_reached_gets_a_message_not_a_500(
+    client, sso, home, settings
+):
+    import socket
+
+    f.person(key="pat", email="pat@acme.example")
+    who = {"email": "pat@acme.example", "email_verified": True}
+    settings.OIDC_RP_CLIENT_SECRET = "not-the-secret"  # the token endpoint answers 400
+    r = sign_in(client, sso, who)
+    assert r.status_code == 302 and r["Location"] == "/login/"
+    assert "did not succeed" in client.get("/login/").content.decode()
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    with socket.socket() as s:  # a port of loopback where nobody listens
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"http://127.0.0.1:{closed}/token"
+    r = sign_in(client, sso, who)
+    assert r.status_code == 302 and r["Location"] == "/login/"
+    assert not signed_in_user(client).is_authenticated
