@@ -6,6 +6,10 @@
 #   MUTATION_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cm_NAME scripts/mutation.sh customers
 #                                  # the same on PostgreSQL (one mutant at a time: the children
 #                                  # would share the test database); by default on SQLite
+#   MUTATION_ONLY='x_days_between__mutmut_* x_month_of__mutmut_*' scripts/mutation.sh experience
+#                                  # only these mutants (mutmut's names, globs allowed): e.g. a
+#                                  # PostgreSQL-only branch on PostgreSQL; the others are listed
+#                                  # as "not checked"
 # Run it as `nice -n 10 scripts/mutation.sh …` on a shared machine (it does not nice itself).
 # Prints each target's score (killed / all mutants). The targets and their tests are below;
 # a target is run in its own mutmut session (mutants/ is rebuilt each time). Results per mutant:
@@ -33,11 +37,11 @@ declare -A MODULE=(
 declare -A TESTS=(
   [customers]="tests/customers/test_rules.py tests/customers/test_rules_lapsed.py tests/customers/test_window.py tests/core/test_staleness.py"
   [graph]="tests/valuechain/test_graph.py tests/valuechain/test_reach.py"
-  [reach]="tests/valuechain/test_reach.py"
+  [reach]="tests/valuechain/test_reach.py tests/valuechain/test_reach_answers.py"
   [impact]="tests/valuechain/test_impact.py"
   [lens]="tests/valuechain/test_lens.py"
   [demand]="tests/voice/test_voice.py tests/voice/test_demand_weights.py tests/voice/test_pages.py tests/test_hooks.py"
-  [experience]="tests/experience/test_figures.py"
+  [experience]="tests/experience/test_rules.py tests/experience/test_figures.py"
   [fit]="tests/fit/test_rules.py"
 )
 targets=("$@")
@@ -69,7 +73,12 @@ for t in "${targets[@]}"; do
     echo "pytest_add_cli_args_test_selection="
     for x in $tests; do echo "    $x"; done
   } > setup.cfg
-  "${db[@]}" .venv/bin/mutmut run "${children[@]}" >"/tmp/mutmut-$t$suffix.log" 2>&1
+  only=()
+  set -f  # the globs are mutmut's, not the shell's
+  for m in ${MUTATION_ONLY:-}; do only+=("${module%.py}.$m"); done
+  set +f
+  only=("${only[@]//\//.}")
+  "${db[@]}" .venv/bin/mutmut run "${children[@]}" "${only[@]}" >"/tmp/mutmut-$t$suffix.log" 2>&1
   # one line per mutant: "    module.x_function__mutmut_N: killed | survived | no tests | …"
   .venv/bin/mutmut results --all true 2>/dev/null | grep "__mutmut_" > "/tmp/mutmut-results-$t$suffix.txt"
   total=$(wc -l < "/tmp/mutmut-results-$t$suffix.txt")

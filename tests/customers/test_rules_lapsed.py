@@ -127,3 +127,9 @@ def test_a_full_rebuild_turns_a_prospect_into_a_customer_in_place(t):
     after = CustomerRelation.objects.get(team=t, person=p)
     assert after.pk == before.pk  # updated, not deleted and inserted again
     assert after.is_customer and after.basis == "R" and after.prospect_request_count == 0
+
+
+def test_an_empty_scope_rebuilds_nothing(t):
+    f.request(f.person(), t, opened=TODAY)
+    assert rules.recompute(rules.Scope(), as_of=TODAY) == 0
+    assert not CustomerRelation.objects.exists()
