@@ -12,8 +12,36 @@ every request.
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 from clientmap.customers.models import CustomerRelation, Kind, OrganizationSummary, TeamSummary
+
+TABLE = "customer_relations"  # the derived table these figures are made from (rules.TABLE)
+
+# Sent at the end of every rebuild, in the relations' transaction, with what was rebuilt:
+# ``everyone`` (bool), ``person_ids`` and ``organization_ids`` (the people, and the people of
+# those organizations, whose relations may have changed). Upper layers that store figures made
+# from the relations (voice's weighted demand) bring them current here.
+relations_rebuilt = Signal()
+
+
+def rebuilt_scope() -> tuple[bool, list[int], list[int]]:
+    """What the relations rebuild in progress was for: the changes ``core.derived`` recorded
+    and has not consumed yet (a scoped rebuild); none left means a whole rebuild (it marks
+    the table built, which consumes them) — or a direct call: everyone, to be safe."""
+    from clientmap.core import derived
+    from clientmap.core.models import StaleScope
+
+    rows = list(
+        StaleScope.objects.filter(name=TABLE).values_list(
+            "everyone", "person_id", "organization_id"
+        )
+    )
+    people = sorted({p for _e, p, _o in rows if p is not None})
+    orgs = sorted({o for _e, _p, o in rows if o is not None})
+    if not rows or any(e for e, _p, _o in rows) or len(people) + len(orgs) > derived.MAX_SCOPE_IDS:
+        return True, [], []
+    return False, people, orgs
 
 
 def _flag(condition: str) -> str:
@@ -64,6 +92,20 @@ def rebuild() -> None:
             f"SUM({_flag(cust)}) AS n_customer, SUM({_flag(cust + ' AND active')}) AS n_active, "
             f"SUM({_flag('NOT ' + cust)}) AS n_prospect FROM {rel} GROUP BY person_id) p"
         )
+        everyone, people, orgs = rebuilt_scope()
+        if everyone:
+            # A whole rebuild: after a bulk load of requests (imports) or on a new day (the
+            # windows move) — the overview's request figures are rebuilt with it.
+            from clientmap.engagements import figures
+
+            figures.rebuild()
+        if relations_rebuilt.has_listeners():
+            relations_rebuilt.send(
+                sender=CustomerRelation,
+                everyone=everyone,
+                person_ids=people,
+                organization_ids=orgs,
+            )
 
 
 def organization() -> OrganizationSummary:

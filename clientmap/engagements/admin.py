@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clientmap.engagements.models import Involvement, Request
+from clientmap.engagements.models import Involvement, Request, TeamRequestFigures
 
 
 @admin.register(Request)
@@ -22,3 +22,22 @@ class InvolvementAdmin(admin.ModelAdmin):
     list_select_related = ["person", "team", "service"]
     autocomplete_fields = ["person", "team", "service"]
     show_full_result_count = False
+
+
+@admin.register(TeamRequestFigures)
+class TeamRequestFiguresAdmin(admin.ModelAdmin):
+    """Derived (``engagements.figures``): visible, never edited here."""
+
+    list_display = ["team", "as_of", "total", "open", "recent", "n", "on_time"]
+    list_select_related = ["team"]
+    search_fields = ["team__key", "team__name"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -133,3 +133,31 @@ class Involvement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.get_role_display()} {self.team}"
+
+
+class TeamRequestFigures(models.Model):
+    """One team's request figures for the overview, as of a day (``engagements.figures``): how
+    many requests, open, opened in the last 30 days, and how many fulfilled with a target were
+    closed by it in the last 90 days and the 90 before. Kept current by every write of a request
+    (same transaction) and rebuilt whole with every whole rebuild of the customer relations
+    (imports, a new day)."""
+
+    team = models.OneToOneField(
+        Team, on_delete=models.CASCADE, primary_key=True, related_name="request_figures"
+    )
+    as_of = models.DateField()
+    total = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    recent = models.PositiveIntegerField(default=0)
+    measured = models.PositiveIntegerField(default=0)  # fulfilled, with target and closing date
+    n = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    n_before = models.PositiveIntegerField(default=0)
+    on_time_before = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("team request figures")
+        verbose_name_plural = _("team request figures")
+
+    def __str__(self) -> str:
+        return f"{self.team_id}: {self.total} requests"

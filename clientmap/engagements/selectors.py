@@ -67,8 +67,54 @@ def request_list(f: RequestFilters, today: date | None = None) -> QuerySet[Reque
     )
 
 
+def _stored(today: date | None):
+    """The stored per-team figures (``engagements.figures``) when they answer for ``today``
+    (None: today, as last built), else None (the caller computes from the requests)."""
+    from clientmap.engagements.models import TeamRequestFigures
+
+    rows = TeamRequestFigures.objects.all()
+    if today is not None and rows.exclude(as_of=today).exists():
+        return None
+    return rows
+
+
 def asks(today: date | None = None, *, limit: int = 8) -> dict:
-    """What customers ask: open requests and those opened in the last 30 days, per team."""
+    """What customers ask: open requests and those opened in the last 30 days, per team — read
+    from the stored figures (two small queries)."""
+    from django.db.models import Max, Sum
+    from django.db.models.functions import Coalesce
+
+    rows = _stored(today)
+    if rows is None:
+        return asks_from_requests(today, limit=limit)
+    asking = Q(open__gt=0) | Q(recent__gt=0)
+    agg = rows.aggregate(
+        all_total=Coalesce(Sum("total"), 0),
+        all_open=Coalesce(Sum("open"), 0),
+        all_recent=Coalesce(Sum("recent"), 0),
+        team_count=Count("pk", filter=asking),
+        top=Max("open", filter=asking),
+    )
+    teams = list(
+        rows.filter(asking)
+        .order_by("-open", "-recent", "team__name", "team__key")
+        .values("team__key", "team__name", "open", "recent")[:limit]
+    )
+    top = agg["top"] or 1
+    for t in teams:
+        t["pct"] = round(100 * t["open"] / top)
+    return {
+        "total": agg["all_total"],
+        "open": agg["all_open"],
+        "recent": agg["all_recent"],
+        "days": RECENT_DAYS,
+        "teams": teams,
+        "team_count": agg["team_count"],
+    }
+
+
+def asks_from_requests(today: date | None = None, *, limit: int = 8) -> dict:
+    """``asks`` computed by grouping every request (the reference the stored figures equal)."""
     today = today or timezone.localdate()
     since = today - timedelta(days=RECENT_DAYS)
     agg = Request.objects.aggregate(
@@ -83,7 +129,7 @@ def asks(today: date | None = None, *, limit: int = 8) -> dict:
             recent=Count("id", filter=Q(opened__gte=since)),
         )
         .filter(Q(open__gt=0) | Q(recent__gt=0))
-        .order_by("-open", "-recent", "team__name")
+        .order_by("-open", "-recent", "team__name", "team__key")
     )
     top = max([t["open"] for t in teams] or [1]) or 1
     for t in teams:
@@ -97,7 +143,23 @@ def _share(part: int, whole: int) -> float | None:
 
 def service_levels(today: date | None = None) -> dict:
     """How well served: per team, the share of fulfilled requests with a target date that were
-    closed by it — in the last 90 days, in the 90 days before, and the change (the trend)."""
+    closed by it — in the last 90 days, in the 90 days before, and the change (the trend) —
+    read from the stored figures."""
+    rows = _stored(today)
+    if rows is None:
+        return service_levels_from_requests(today)
+    return _served(
+        list(
+            rows.filter(Q(n__gt=0) | Q(n_before__gt=0))
+            .values("team__key", "team__name", "n", "on_time", "n_before", "on_time_before")
+            .order_by("team__name", "team__key")
+        ),
+        rows.filter(measured__gt=0).exists(),
+    )
+
+
+def service_levels_from_requests(today: date | None = None) -> dict:
+    """``service_levels`` computed from every request (the reference)."""
     today = today or timezone.localdate()
     now_from = today - timedelta(days=WINDOW_DAYS)
     then_from = now_from - timedelta(days=WINDOW_DAYS)
@@ -112,8 +174,12 @@ def service_levels(today: date | None = None) -> dict:
             n_before=Count("id", filter=before),
             on_time_before=Count("id", filter=before & ON_TIME),
         )
-        .order_by("team__name")
+        .order_by("team__name", "team__key")
     )
+    return _served(rows, Request.objects.filter(MEASURED).exists())
+
+
+def _served(rows: list[dict], measured: bool) -> dict:
     total = {"n": 0, "on_time": 0, "n_before": 0, "on_time_before": 0}
     for r in rows:
         for k in total:
@@ -125,7 +191,7 @@ def service_levels(today: date | None = None) -> dict:
         "teams": rows,
         "total": total,
         "days": WINDOW_DAYS,
-        "measured": Request.objects.filter(MEASURED).exists(),
+        "measured": measured,
     }
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clientmap.experience.models import Survey, Touchpoint
+from clientmap.experience.models import SatisfactionRow, Survey, Touchpoint
 
 
 @admin.register(Touchpoint)
@@ -24,3 +24,22 @@ class SurveyAdmin(admin.ModelAdmin):
     raw_id_fields = ["person", "team", "service", "request", "answer", "sent_by"]
     readonly_fields = ["answered_at", "answer"]
     show_full_result_count = False
+
+
+@admin.register(SatisfactionRow)
+class SatisfactionRowAdmin(admin.ModelAdmin):
+    """A derived table (``experience.store``): read-only, rebuilt from the touchpoints."""
+
+    list_display = ["by", "group", "name", "customer_kind", "answers", "csat", "due", "kept_share"]
+    list_filter = ["by", "customer_kind"]
+    search_fields = ["group", "name"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from clientmap.catalog.models import Service
 from clientmap.core.api_auth import STAFF
+from clientmap.core.api_support import MAX_LIMIT, MAX_OFFSET
 from clientmap.core.roles import is_staff
 from clientmap.customers.models import Kind
 from clientmap.directory.models import Organization, Person, Team
@@ -93,16 +94,28 @@ def _team(key: str | None) -> Team | None:
 
 
 @router.get("/satisfaction", summary="CSAT, mean, response rate, promises kept by group")
-def satisfaction(request, by: str = "team", team: str | None = None, window: int | None = None):
+def satisfaction(
+    request,
+    by: str = "team",
+    team: str | None = None,
+    window: int | None = None,
+    limit: int = Query(100, ge=1, le=MAX_LIMIT, description=f"at most {MAX_LIMIT} groups"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+):
+    """Every group's figures (``count`` of them), most data first, ``limit`` from ``offset``."""
     if by not in ("team", "service", "organization", "kind"):
         raise HttpError(400, "by must be team, service, organization or kind")
     t = _team(team)
     overall = report.table("all", team=t, window_days=window)
+    groups = report.table(by, team=t, window_days=window)
     return {
         "by": by,
         "team": team,
         "overall": report.as_json(overall)[0] if overall else None,
-        "groups": report.as_json(report.table(by, team=t, window_days=window)),
+        "count": len(groups),
+        "limit": limit,
+        "offset": offset,
+        "groups": report.as_json(groups[offset : offset + limit]),
         "trend": report.trend(team=t, window_days=window)["rows"],
     }
 

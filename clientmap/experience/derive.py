@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from clientmap.core import bulk
 from clientmap.engagements.models import Request
-from clientmap.experience import rules
+from clientmap.experience import rules, store
 from clientmap.experience.models import DeriveState, Touchpoint
 
 TABLE = Touchpoint._meta.db_table
@@ -58,6 +58,12 @@ def _notice_day() -> str:
 
 def _select(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> str:
     """The derived rows, as one SELECT with the COLUMNS above."""
+    return " UNION ALL ".join(_branches(request_where, notice_where))
+
+
+def _branches(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> list[str]:
+    """The derived rows, as one SELECT per kind (REQUEST_PARTS over the requests, then the
+    notices), each with the COLUMNS above."""
     t = _true()
     k = Touchpoint.Kind
     s = Request.Status
@@ -100,7 +106,7 @@ def _select(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> str:
         "FROM valuechain_impactnotice n LEFT JOIN catalog_service sv ON sv.id = n.service_id "
         "WHERE " + notice_where,
     ]
-    return " UNION ALL ".join(parts)
+    return parts
 
 
 def _ids(column: str, ids: Iterable[int], params: list) -> str:
@@ -139,24 +145,41 @@ def derive(
                 delete_params,
             )
             cursor.execute(f"INSERT INTO {TABLE} ({cols}) {_select(rw, nw)}", params)
+            store.mark_stale()
             return cursor.rowcount
-        cursor.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE derived = {_true()}")
-        existing = cursor.fetchone()[0]
-        if existing == 0:
-            cursor.execute("SELECT COUNT(*) FROM engagements_request")
-            incoming = cursor.fetchone()[0] * 3
-            cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
-            with bulk.loading(TABLE, incoming, cursor.fetchone()[0]):
-                cursor.execute(f"INSERT INTO {TABLE} ({cols}) {_select()}")
+        cursor.execute(f"SELECT 1 FROM {TABLE} WHERE derived = {_true()} LIMIT 1")
+        if cursor.fetchone() is None:
+            total = _from_empty(cursor)
         else:
             _difference(cursor)
-        cursor.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE derived = {_true()}")
-        total = cursor.fetchone()[0]
+            cursor.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE derived = {_true()}")
+            total = cursor.fetchone()[0]
+        store.mark_stale()
     DeriveState.objects.all().delete()
     DeriveState.objects.create(
         computed_at=timezone.now(), seconds=time.perf_counter() - started, touchpoints=total
     )
     return total
+
+
+def _from_empty(cursor) -> int:
+    """The first build: one INSERT … SELECT per kind (no compound SELECT to stage), with the
+    table's secondary indexes (and on PostgreSQL its foreign keys) dropped and built once
+    after, then fresh planner statistics. Returns the rows written."""
+    cols = ", ".join(COLUMNS)
+    cursor.execute("SELECT COUNT(*) FROM engagements_request")
+    incoming = cursor.fetchone()[0] * 3
+    cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
+    written = 0
+    with bulk.loading(TABLE, incoming, cursor.fetchone()[0]):
+        for branch in _branches():
+            cursor.execute(f"INSERT INTO {TABLE} ({cols}) {branch}")
+            written += max(cursor.rowcount, 0)
+    if connection.vendor == "postgresql":
+        # The planner's statistics of a table that just grew tenfold are wrong until then
+        # (SQLite's indexes were dropped and built anew, and with them their statistics).
+        cursor.execute(f"ANALYZE {TABLE}")
+    return written
 
 
 def _difference(cursor) -> None:

@@ -123,6 +123,7 @@ class Touchpoint(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+        db_index=False,  # partial index below: derived touchpoints have none
     )
 
     class Meta:
@@ -148,6 +149,11 @@ class Touchpoint(models.Model):
             ),
             models.Index(
                 fields=["service"], condition=Q(service__isnull=False), name="touchpoint_service"
+            ),
+            models.Index(
+                fields=["recorded_by"],
+                condition=Q(recorded_by__isnull=False),
+                name="touchpoint_recorded_by",
             ),
         ]
 
@@ -253,3 +259,74 @@ class DeriveState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.computed_at:%Y-%m-%d %H:%M} ({self.touchpoints})"
+
+
+class SatisfactionRow(models.Model):
+    """A derived table (``core.derived``, name ``satisfaction``): the X1 figures of every team,
+    service, organization and customer kind over the default window, for every customer kind
+    (``customer_kind`` = "" is everyone), rebuilt set-based by ``experience.store`` so that a
+    satisfaction page sorts, filters and pages in SQL. The ratios are stored beside the counts
+    they come from, so every column sorts in SQL; ``delays`` is the delay histogram (days late →
+    promises) the median comes from."""
+
+    by = models.CharField(max_length=12)
+    customer_kind = models.CharField(max_length=20, blank=True)
+    group_id = models.BigIntegerField(null=True)  # the team, service or organization; else None
+    group = models.CharField(max_length=200, blank=True)  # its key (a kind's value for by=kind)
+    name = models.CharField(max_length=300)
+    team_key = models.CharField(max_length=200, blank=True)  # a service's team
+    answers = models.IntegerField(default=0)
+    good = models.IntegerField(default=0)
+    score_sum = models.IntegerField(default=0)
+    recent = models.IntegerField(default=0)
+    recent_good = models.IntegerField(default=0)
+    before = models.IntegerField(default=0)
+    before_good = models.IntegerField(default=0)
+    sent = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    kept = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    delays = models.JSONField(default=dict)
+    csat = models.FloatField(null=True)
+    mean_score = models.FloatField(null=True)
+    csat_trend = models.FloatField(null=True)
+    response_rate = models.FloatField(null=True)
+    kept_share = models.FloatField(null=True)
+    median_delay = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = _("satisfaction figures")
+        verbose_name_plural = _("satisfaction figures")
+        indexes = [
+            models.Index(fields=["by", "customer_kind", "answers"], name="satisfaction_answers"),
+            models.Index(fields=["by", "customer_kind", "name"], name="satisfaction_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.by} {self.name} {self.customer_kind}".strip()
+
+    @property
+    def key(self) -> str:
+        return self.group
+
+    @property
+    def figures(self):
+        """The row as ``selectors.Figures`` (the same cells as every other figure table)."""
+        from clientmap.experience.selectors import Answers, Figures, Promises, Responses
+
+        return Figures(
+            Answers(
+                self.answers,
+                self.good,
+                self.score_sum,
+                self.recent,
+                self.recent_good,
+                self.before,
+                self.before_good,
+            ),
+            Promises(
+                self.due, self.kept, self.overdue, {int(d): n for d, n in self.delays.items()}
+            ),
+            Responses(self.sent, self.answered),
+        )

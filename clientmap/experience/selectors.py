@@ -200,29 +200,36 @@ def _grouped(
     monthly: bool,
     home: int | None,
     also_group_by: str = "",
+    with_kind: bool = False,
 ) -> tuple[list[tuple], int]:
     """The one query skeleton of every figure: rows of ``table`` (as ``alias``) that match
     ``where`` and the team/organization/service filters, grouped by the dimension ``by`` (and by
-    the month of ``day`` with ``monthly``, and ``also_group_by``), selecting the group key, the
-    month, then ``select``. Returns the rows and how many leading columns are the key (1 or 2)."""
-    if by == "kind" and home is None:
+    the customer kind with ``with_kind``, the month of ``day`` with ``monthly``, and
+    ``also_group_by``), selecting the group key, the kind, the month, then ``select``. Returns
+    the rows and how many leading columns are the key (1 to 3)."""
+    if (by == "kind" or with_kind) and home is None:
         home = _home_id()
     join, group = _dimension(by, alias, f"{alias}.person_id", home)
+    kind = ""
+    if with_kind:
+        kind_join, kind_expr = rules.kind_sql(f"{alias}.team_id", f"{alias}.person_id", home)
+        join = join or kind_join
+        kind = f", {kind_expr}"
     person = ""
-    if by in ("organization", "kind") or org_ids is not None:
+    if by in ("organization", "kind") or org_ids is not None or with_kind:
         person = f"JOIN directory_person p ON p.id = {alias}.person_id"
     month = f", {rules.month_of(day)}" if monthly else ""
     extra = f", {also_group_by}" if also_group_by else ""
     filters = _filters(alias, params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)
     sql = f"""
-        SELECT {group} AS g{month}, {select}
+        SELECT {group} AS g{kind}{month}, {select}
         FROM {table} {alias}
         {person}
         {join}
         WHERE {where}{filters}
-        GROUP BY {group}{month}{extra}
+        GROUP BY {group}{kind}{month}{extra}
     """
-    return _rows(sql, params), 2 if monthly else 1
+    return _rows(sql, params), 1 + bool(monthly) + bool(with_kind)
 
 
 def _answers(
@@ -235,6 +242,7 @@ def _answers(
     service_ids: list[int] | None = None,
     monthly: bool = False,
     home: int | None = None,
+    with_kind: bool = False,
 ) -> dict:
     """Answers in (as_of − window, as_of] grouped by ``by`` (and month with ``monthly``)."""
     recent = as_of - timedelta(days=rules.RECENT_DAYS)
@@ -270,10 +278,11 @@ def _answers(
         service_ids=service_ids,
         monthly=monthly,
         home=home,
+        with_kind=with_kind,
     )
     out = {}
     for row in rows:
-        key = tuple(row[:width]) if monthly else row[0]
+        key = tuple(row[:width]) if width > 1 else row[0]
         counts = [int(x or 0) for x in row[width:]]
         if monthly and not counts[0]:
             continue
@@ -291,6 +300,7 @@ def _promises(
     service_ids: list[int] | None = None,
     monthly: bool = False,
     home: int | None = None,
+    with_kind: bool = False,
 ) -> dict:
     """Promises due in (as_of − window, as_of] grouped by ``by``: one query over the derived
     touchpoints (``fulfilled`` with its delay, ``due`` for an open request's target date),
@@ -320,10 +330,11 @@ def _promises(
         monthly=monthly,
         home=home,
         also_group_by=f"{delay}, {still_open}",
+        with_kind=with_kind,
     )
     acc: dict = {}
     for row in rows:
-        key = tuple(row[:width]) if monthly else row[0]
+        key = tuple(row[:width]) if width > 1 else row[0]
         d, is_open, n = int(row[width]), int(row[width + 1]), int(row[width + 2])
         a = acc.setdefault(key, {"due": 0, "kept": 0, "overdue": 0, "delays": {}})
         a["due"] += n
@@ -346,6 +357,7 @@ def _responses(
     service_ids: list[int] | None = None,
     monthly: bool = False,
     home: int | None = None,
+    with_kind: bool = False,
 ) -> dict:
     """Surveys sent in the window, and how many were answered, grouped by ``by``."""
     _start, end = rules.day_bounds(as_of)
@@ -363,10 +375,11 @@ def _responses(
         service_ids=service_ids,
         monthly=monthly,
         home=home,
+        with_kind=with_kind,
     )
     out = {}
     for row in rows:
-        key = tuple(row[:width]) if monthly else row[0]
+        key = tuple(row[:width]) if width > 1 else row[0]
         out[key] = Responses(int(row[width] or 0), int(row[width + 1] or 0))
     return out
 
@@ -428,22 +441,27 @@ def figures(
     org_ids: list[int] | None = None,
     service_ids: list[int] | None = None,
     monthly: bool = False,
+    with_kind: bool = False,
 ) -> dict:
-    """Group key (an id, a kind, or 0 for ``all``; with ``monthly`` a (key, 'YYYY-MM') pair)
-    → ``Figures``. Three grouped queries."""
+    """Group key (an id, a kind, or 0 for ``all``; with ``with_kind`` a (key, customer kind)
+    pair; with ``monthly`` the key and then 'YYYY-MM') → ``Figures``. Three grouped queries."""
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}")
     as_of = as_of or timezone.localdate()
     window_days = window_days or rules.window_days()
-    key = _cache_key("figures", by, as_of, window_days, team_ids, org_ids, service_ids, monthly)
+    key = _cache_key(
+        "figures", by, as_of, window_days, team_ids, org_ids, service_ids, monthly, with_kind
+    )
     found = cache.get(key)
     if found is None:
-        found = _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly)
+        found = _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly, with_kind)
         cache.set(key, found, CACHE_SECONDS)
     return found
 
 
-def _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly) -> dict:
+def _figures(
+    by, as_of, window_days, team_ids, org_ids, service_ids, monthly, with_kind=False
+) -> dict:
     kw = {
         "as_of": as_of,
         "window_days": window_days,
@@ -451,7 +469,8 @@ def _figures(by, as_of, window_days, team_ids, org_ids, service_ids, monthly) ->
         "org_ids": org_ids,
         "service_ids": service_ids,
         "monthly": monthly,
-        "home": _home_id() if by == "kind" else None,
+        "home": _home_id() if by == "kind" or with_kind else None,
+        "with_kind": with_kind,
     }
     answers = _answers(by, **kw)
     promises = _promises(by, **kw)

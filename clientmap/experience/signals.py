@@ -57,9 +57,11 @@ def _on_notice(sender, instance: ImpactNotice, raw: bool = False, **kwargs) -> N
 
 
 def _invalidate(sender, **kwargs) -> None:
-    from clientmap.experience import selectors
+    from clientmap.experience import selectors, store
 
     selectors.invalidate()
+    if sender is not Request:  # a request's change reaches the figures through derive.derive
+        store.mark_stale()
 
 
 for _model in (Touchpoint, Survey, Request):

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,11 +23,12 @@ from django.views.decorators.http import require_POST
 
 from clientmap.catalog.models import Service
 from clientmap.core.decorators import internal_required, staff_required
+from clientmap.core.sorting import sorted_by
 from clientmap.customers.models import Kind
 from clientmap.directory.models import Organization, Person, Team
 from clientmap.engagements.models import Request
-from clientmap.experience import charts, report, selectors, services
-from clientmap.experience.models import Survey, Touchpoint
+from clientmap.experience import charts, report, selectors, services, store
+from clientmap.experience.models import SatisfactionRow, Survey, Touchpoint
 from clientmap.experience.services import Outcome
 
 BY_CHOICES = [
@@ -42,21 +44,71 @@ def _team_param(request: HttpRequest) -> Team | None:
     return get_object_or_404(Team, key=key) if key else None
 
 
+# The columns of a satisfaction table (``?sort=``, ``core.sorting``): public name → field of
+# ``SatisfactionRow``. Every column sorts; ties keep the name order.
+SATISFACTION_COLUMNS = {
+    "name": "name",
+    "answers": "answers",
+    "csat": "csat",
+    "mean": "mean_score",
+    "trend": "csat_trend",
+    "response": "response_rate",
+    "due": "due",
+    "kept": "kept_share",
+    "delay": "median_delay",
+}
+PER_PAGE = 50
+CHART_BARS = 20
+
+
+def _sorted_rows(rows: list, order: list) -> list:
+    """``order`` (from ``sorted_by``) applied to rows in memory, as SQL would: nulls last, ties
+    in the rows' own order (name, then key)."""
+    first = order[0]
+    field = first.expression.name
+    present = [r for r in rows if getattr(r, field) is not None]
+    present.sort(key=lambda r: getattr(r, field), reverse=first.descending)
+    return present + [r for r in rows if getattr(r, field) is None]
+
+
+def satisfaction_rows(by: str, *, team: Team | None, kind: str, q: str, order: list):
+    """The rows of one satisfaction table, sorted and filtered: a queryset over the stored
+    table (``store``) for everyone's figures, or one team's rows built in memory."""
+    if team is None:
+        store.ensure_current()
+        qs = SatisfactionRow.objects.filter(by=by, customer_kind=kind)
+        if q:
+            qs = qs.filter(Q(name__icontains=q) | Q(group__icontains=q))
+        return qs.order_by(*order)
+    rows = store.rows(by, team_ids=[team.pk], customer_kind=kind, cached=True)
+    if q:
+        needle = q.casefold()
+        rows = [r for r in rows if needle in r.name.casefold() or needle in r.group.casefold()]
+    return _sorted_rows(rows, order)
+
+
 @internal_required
 def satisfaction(request: HttpRequest) -> HttpResponse:
-    """CSAT, mean, response rate and promises kept by team/service/organization/kind."""
+    """CSAT, mean, response rate and promises kept by team/service/organization/kind: 50 rows a
+    page, sorted by any column, filtered by name or key and customer kind."""
     by = request.GET.get("by", "team")
     by = by if by in dict(BY_CHOICES) else "team"
     team = _team_param(request)
-    sort = request.GET.get("sort", "answers")
-    rows = report.table(by, team=team, sort=sort)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Kind.values else ""
+    q = request.GET.get("q", "").strip()[:200]
+    order, heads = sorted_by(request.GET, SATISFACTION_COLUMNS, "-answers")
+    rows = satisfaction_rows(by, team=team, kind=kind, q=q, order=order)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    labels = dict(Kind.choices)
+    for r in page.object_list:
+        r.label = str(labels.get(r.group, r.group)) if by == "kind" else r.name or _("(none)")
     overall = selectors.figures("all", team_ids=[team.pk] if team else None).get(
         0, selectors.Figures()
     )
     trend = report.trend(team=team)
     bars = charts.bars(
-        [(r.name, r.figures.answers.csat) for r in page.object_list[:20]],
+        [(r.label, r.csat) for r in page.object_list[:CHART_BARS]],
         title=_("CSAT by %(by)s") % {"by": dict(BY_CHOICES)[by]},
     )
     line = charts.lines(
@@ -73,8 +125,13 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
             "by": by,
             "by_choices": BY_CHOICES,
             "team": team,
-            "sort": sort,
+            "kind": kind,
+            "kinds": Kind.choices,
+            "q": q,
+            "sort": request.GET.get("sort", ""),
+            "heads": heads,
             "page": page,
+            "chart_bars": min(CHART_BARS, len(page.object_list)),
             "overall": overall,
             "trend": trend,
             "bars": bars,

@@ -113,7 +113,7 @@ def _person(request):
 @router.get("/wishes", response=list[WishOut], summary="Wishes you may see")
 @paginate(Page)
 def wishes(request, sort: str = "votes", status: str = "", team: str = "", min_demand: int = 0):
-    qs = selectors.with_demand(selectors.visible_wishes(request.auth).select_related("team"))
+    qs = selectors.stored_demand(selectors.visible_wishes(request.auth).select_related("team"))
     if min_demand:
         qs = qs.filter(demand__gte=min_demand)
     if status:

@@ -49,33 +49,53 @@ def demand_weights() -> dict[str, int]:
     return {**DEFAULT_WEIGHTS, **settings.CLIENTMAP.get("VOICE_WEIGHTS", {})}
 
 
-def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
-    """Annotate ``demand``: the sum over a wish's votes of each voter's weight — a paying
-    external customer counts most, any other customer (internal, or external non-paying) next,
-    anyone else least. Accounts (fit group, revenue) add their clauses first through the
-    ``demand_weight_cases`` hook of ``clientmap.core.hooks``."""
-    from django.db.models import Case, IntegerField, Subquery, Sum, Value, When
-    from django.db.models.functions import Coalesce
+def weight(voter):
+    """The weight of one vote by ``voter`` (an expression naming the voter's person id)."""
+    from django.db.models import Case, IntegerField, Value, When
 
     w = demand_weights()
-    paying = CustomerRelation.objects.filter(
-        person=OuterRef("person"), is_customer=True, kind="external_paying"
+    paying = CustomerRelation.objects.filter(person=voter, is_customer=True, kind="external_paying")
+    customer = CustomerRelation.objects.filter(person=voter, is_customer=True)
+    return Case(
+        *hooks.demand_weight_cases(voter, w),
+        When(Exists(paying), then=Value(w["external_paying"])),
+        When(Exists(customer), then=Value(w["customer"])),
+        default=Value(w["other"]),
+        output_field=IntegerField(),
     )
-    customer = CustomerRelation.objects.filter(person=OuterRef("person"), is_customer=True)
+
+
+def demand_expression():
+    """The weighted demand of the wish ``OuterRef("pk")`` names, computed from its votes."""
+    from django.db.models import IntegerField, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
     weighted = (
         Vote.objects.filter(wish=OuterRef("pk"))
-        .annotate(
-            weight=Case(
-                *hooks.demand_weight_cases(OuterRef("person"), w),
-                When(Exists(paying), then=Value(w["external_paying"])),
-                When(Exists(customer), then=Value(w["customer"])),
-                default=Value(w["other"]),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(weight=weight(OuterRef("person")))
         .order_by()
         .values("wish")
         .annotate(total=Sum("weight"))
         .values("total")[:1]
     )
-    return qs.annotate(demand=Coalesce(Subquery(weighted, output_field=IntegerField()), 0))
+    return Coalesce(Subquery(weighted, output_field=IntegerField()), 0)
+
+
+def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
+    """Annotate ``demand``: the sum over a wish's votes of each voter's weight — a paying
+    external customer counts most, any other customer (internal, or external non-paying) next,
+    anyone else least. Accounts (fit group, revenue) add their clauses first through the
+    ``demand_weight_cases`` hook of ``clientmap.core.hooks``.
+
+    This computes it over every vote: the reference. Pages, the API and the overview read the
+    same figure stored on the wish (``stored_demand``, kept current by ``clientmap.voice.store``).
+    """
+    return qs.annotate(demand=demand_expression())
+
+
+def stored_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:
+    """Annotate ``demand`` from the stored column ``Wish.weighted_demand`` (indexed: sorting by
+    it is an index scan). Equal to ``with_demand`` whenever the derived tables are current."""
+    from django.db.models import F
+
+    return qs.annotate(demand=F("weighted_demand"))

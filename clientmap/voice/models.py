@@ -75,6 +75,9 @@ class Wish(models.Model):
     vote_count = models.PositiveIntegerField(
         _("votes"), default=0, help_text=_("Kept exact from the vote table.")
     )
+    # The weighted demand (voice.demand), stored and kept current by clientmap.voice.store:
+    # sorting and filtering by demand read this indexed column instead of weighing every vote.
+    weighted_demand = models.PositiveIntegerField(_("demand"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("wish")
@@ -83,6 +86,9 @@ class Wish(models.Model):
         indexes = [
             models.Index(fields=["status", "-vote_count"], name="wish_status_votes"),
             models.Index(fields=["team", "status"], name="wish_team_status"),
+            models.Index(
+                fields=["-weighted_demand", "-vote_count", "-created"], name="wish_demand"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from clientmap.engagements import selectors as requests
 from clientmap.voice.models import Wish
-from clientmap.voice.selectors import with_demand
+from clientmap.voice.selectors import stored_demand
 
 SHOWN = 5
 CLOSED = (Wish.Status.DELIVERED, Wish.Status.DECLINED, Wish.Status.ALREADY_COVERED)
@@ -14,7 +14,7 @@ CLOSED = (Wish.Status.DELIVERED, Wish.Status.DECLINED, Wish.Status.ALREADY_COVER
 def asks() -> dict:
     open_wishes = Wish.objects.filter(merged_into__isnull=True).exclude(status__in=CLOSED)
     top = list(
-        with_demand(
+        stored_demand(
             open_wishes.filter(visibility=Wish.Visibility.PUBLIC).select_related("team")
         ).order_by("-demand", "-vote_count", "key")[:SHOWN]
     )

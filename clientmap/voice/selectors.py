@@ -16,6 +16,7 @@ from clientmap.voice.demand import (
     DEFAULT_WEIGHTS,
     demand_weights,
     group_weights,
+    stored_demand,
     weights,
     with_demand,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "normalise",
     "similar",
     "similarity",
+    "stored_demand",
     "trigrams",
     "visible_wishes",
     "weights",

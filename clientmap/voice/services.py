@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.urls import reverse
@@ -16,6 +16,8 @@ from clientmap.core import audit, signing
 from clientmap.core.db import retrying
 from clientmap.directory import inbox
 from clientmap.directory.models import Message, Person
+from clientmap.voice import store
+from clientmap.voice.demand import demand_expression
 from clientmap.voice.models import (
     ATTESTATION_PURPOSE,
     TEXT_MAX,
@@ -31,7 +33,7 @@ from clientmap.voice.models import (
 
 
 def _recount(wish_ids: list[int]) -> None:
-    """vote_count from the vote table itself: exact whatever ran concurrently."""
+    """vote_count and the stored weighted demand from the vote table itself (``store``)."""
     votes = (
         Vote.objects.filter(wish=OuterRef("pk"))
         .order_by()
@@ -39,7 +41,9 @@ def _recount(wish_ids: list[int]) -> None:
         .annotate(n=Count("id"))
         .values("n")[:1]
     )
-    Wish.objects.filter(pk__in=wish_ids).update(vote_count=Coalesce(Subquery(votes), 0))
+    Wish.objects.filter(pk__in=wish_ids).update(
+        vote_count=Coalesce(Subquery(votes), 0), weighted_demand=demand_expression()
+    )
 
 
 def submit_wish(
@@ -87,8 +91,8 @@ def vote(wish: Wish, person: Person) -> bool:
                 return False
             # An atomic increment: the UPDATE locks the row and adds to the committed value,
             # so concurrent votes are never lost (a recount here could miss a vote another
-            # transaction has not committed yet).
-            Wish.objects.filter(pk=wish.pk).update(vote_count=F("vote_count") + 1)
+            # transaction has not committed yet). The voter's weight is added the same way.
+            store.add_vote(wish.pk, person.pk, 1)
             return True
 
     return retrying(do)
@@ -99,7 +103,7 @@ def unvote(wish: Wish, person: Person) -> bool:
         with transaction.atomic():
             deleted, _ = Vote.objects.filter(wish_id=wish.pk, person=person).delete()
             if deleted:
-                Wish.objects.filter(pk=wish.pk).update(vote_count=F("vote_count") - 1)
+                store.add_vote(wish.pk, person.pk, -1)
             return bool(deleted)
 
     return retrying(do)

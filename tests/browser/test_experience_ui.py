@@ -75,6 +75,10 @@ def test_survey_loop(page, browser, live_server, shots) -> None:
     page.goto(f"{base}/experience/")
     assert page.inner_text("#overall-csat").strip() == "100 %"
     snap(page, shots, "satisfaction")
+    # every column heading sorts (server-side; the sort is in the URL, the heading says it)
+    page.click("table.satisfaction thead a:text-is('CSAT')")
+    page.wait_for_url(re.compile(r"sort=csat"))
+    assert page.get_attribute("table.satisfaction th[aria-sort]", "aria-sort") == "ascending"
 
     # reused link
     visitor.goto(base + path)

@@ -46,6 +46,9 @@ def test_reach_lists_the_teams_it_serves(chain):
 
 
 def test_a_team_the_loaded_graph_does_not_know_reaches_nothing(chain):
+    # The last team of the graph has a customer: nothing of it may leak to the newcomer.
+    f.request(f.person(chain.home), chain.teams["mon"])
+    customer_rules.recompute()
     g = value_graph.load_graph()
     newcomer = f.team(key="t-new", name="Newcomer")
     f.request(f.person(chain.acme), newcomer, payment="cash")

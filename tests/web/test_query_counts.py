@@ -72,7 +72,7 @@ PAGES = {
 # ``derived`` on the day's first read) pay 2–3 for the latest run, its snapshots and overrides.
 # Regenerate: CLIENTMAP_PRINT_QUERY_PINS=1 pytest -s.
 PINS: dict[str, int] = {
-    "home": 32,
+    "home": 29,  # demand read from the wish: no fit-group queries to weigh votes
     "teams": 6,
     "team": 17,  # + the team links (its services)
     "team-prospects": 17,
@@ -87,8 +87,8 @@ PINS: dict[str, int] = {
     "unreached": 6,
     "cycles": 5,
     "alerts": 4,
-    "voice-portal": 10,
-    "voice-portal-by-demand": 9,
+    "voice-portal": 6,  # demand stored on the wish (voice.store)
+    "voice-portal-by-demand": 6,
     "voice-wish": 10,
     "voice-coverage": 9,
     "imports": 4,
@@ -106,8 +106,8 @@ PINS: dict[str, int] = {
     "api-cycles": 5,
     "api-isolated": 5,
     "api-unreached": 6,
-    "api-wishes": 8,
-    "api-wishes-by-demand": 8,
+    "api-wishes": 5,
+    "api-wishes-by-demand": 5,
     "api-coverage": 7,
     "api-import-jobs": 4,
 }
