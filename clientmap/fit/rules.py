@@ -711,9 +711,10 @@ def amend(run: Recompute, org_ids: list[int]) -> int:
     with transaction.atomic():
         gone, _ = Snapshot.objects.filter(recompute=run, organization_id__in=org_ids).delete()
         _insert_snapshots(run.pk, placements)
-        Recompute.objects.filter(pk=run.pk).update(
-            accounts=run.accounts - gone + len(placements), computed_at=timezone.now()
-        )
+        run.accounts = run.accounts - gone + len(placements)
+        run.computed_at = timezone.now()
+        # a save, not an update: whoever follows the placement runs (voice's stored demand) is told
+        run.save(update_fields=["accounts", "computed_at"])
     return len(placements)
 
 
