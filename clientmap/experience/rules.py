@@ -85,21 +85,25 @@ FULFILLED = Request.Status.FULFILLED
 
 
 def kind_sql(team_col: str, person_col: str, home_id: int | None) -> tuple[str, str]:
-    """(join, expression) giving the customer kind of (team, person), per the rule above."""
+    """(join, expression) giving the customer kind of (team, person), per the rule above.
+
+    "An organization that pays" is an uncorrelated ``IN (SELECT …)``: both databases build it
+    once (SQLite an index, PostgreSQL a hash) and probe it per row. A ``LEFT JOIN`` to the same
+    list as a derived table was scanned in full for every row by SQLite (no index on a
+    materialized subquery there): 200 000 answers × 10 000 organizations, minutes at 1M."""
     home = int(home_id) if home_id is not None else -1
     paying = (
-        "SELECT DISTINCT p2.organization_id AS organization_id "  # pragma: no mutate (SQL case)
+        "SELECT p2.organization_id "  # pragma: no mutate (SQL case)
         "FROM customers_customerrelation c2 JOIN directory_person p2 ON p2.id = c2.person_id "  # pragma: no mutate (SQL case)
         f"WHERE c2.kind = '{Kind.EXTERNAL_PAYING.value}' AND c2.is_customer"
     )
     join = (
         "LEFT JOIN customers_customerrelation cr "  # pragma: no mutate (SQL case)
-        f"ON cr.team_id = {team_col} AND cr.person_id = {person_col} "
-        f"LEFT JOIN ({paying}) po ON po.organization_id = p.organization_id"
+        f"ON cr.team_id = {team_col} AND cr.person_id = {person_col}"
     )
     expr = (
         f"COALESCE(cr.kind, CASE WHEN p.organization_id = {home} THEN '{Kind.INTERNAL.value}' "
-        f"WHEN po.organization_id IS NOT NULL THEN '{Kind.EXTERNAL_PAYING.value}' "
+        f"WHEN p.organization_id IN ({paying}) THEN '{Kind.EXTERNAL_PAYING.value}' "
         f"ELSE '{Kind.EXTERNAL_NONPAYING.value}' END)"
     )
     return join, expr
