@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from clientmap.directory.models import Organization
@@ -535,48 +536,101 @@ def as_json(exp: OrgExperience) -> dict:
 # --- one person's journey ----------------------------------------------------------------------
 
 
-def journey(person, *, team=None, limit: int = 300, as_of: date | None = None) -> dict:
-    """Every touchpoint of ``person`` with every team, newest first, with the surveys sent and
-    the promises (kept, late, or overdue and still open) marked."""
-    from clientmap.experience import derive
-    from clientmap.experience.models import Survey
+JOURNEY_PAGE = 50  # timeline entries a page of the journey shows
 
-    derive.catch_up_notices()
-    as_of = as_of or timezone.localdate()
-    tps = Touchpoint.objects.filter(person=person).select_related("team", "service", "request")
-    surveys = Survey.objects.filter(person=person).select_related("team", "request")
-    if team is not None:
-        tps = tps.filter(team=team)
-        surveys = surveys.filter(team=team)
-    items: list[dict] = []
-    for tp in tps.order_by("-day", "-id")[:limit]:
+
+class JourneyItems:
+    """A person's timeline as a sequence for a paginator: touchpoints and surveys sent, newest
+    first. Its length is both counts; a slice reads only the newest ``stop`` of each kind and
+    merges them (the first ``stop`` entries of the merged order are among those)."""
+
+    def __init__(self, person, *, team=None, as_of: date | None = None) -> None:
+        from clientmap.experience.models import Survey
+
+        self.as_of = as_of or timezone.localdate()
+        self.tps = Touchpoint.objects.filter(person=person)
+        self.surveys = Survey.objects.filter(person=person)
+        if team is not None:
+            self.tps = self.tps.filter(team=team)
+            self.surveys = self.surveys.filter(team=team)
+        self.touchpoints: int | None = None  # how many touchpoints, when already known
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            if self.touchpoints is None:
+                self.touchpoints = self.tps.count()
+            self._count = self.touchpoints + self.surveys.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item : item + 1][0]
+        start, stop = item.start or 0, item.stop
+        if stop is None:
+            stop = self.count()
+        if stop <= start:
+            return []
+        tps = self.tps.select_related("team", "service", "request").order_by(
+            "-day", F("at").desc(nulls_last=True), "-id"
+        )
+        surveys = self.surveys.select_related("team", "request").order_by("-sent_at", "-id")
+        items: list[dict] = [self._touchpoint(tp) for tp in tps[:stop]]
+        for sv in surveys[:stop]:
+            items.append(
+                {
+                    "type": "survey",
+                    "day": timezone.localtime(sv.sent_at).date(),
+                    "at": sv.sent_at,
+                    "survey": sv,
+                    "team": sv.team,
+                }
+            )
+        # Python's sort is stable, also reversed: entries of one day and time keep the order
+        # their query gave them.
+        items.sort(key=lambda i: (i["day"], i["at"].timestamp() if i["at"] else 0), reverse=True)
+        return items[start:stop]
+
+    def _touchpoint(self, tp: Touchpoint) -> dict:
         item = {"type": "touchpoint", "day": tp.day, "at": tp.at, "tp": tp, "team": tp.team}
         if tp.kind == Touchpoint.Kind.FULFILLED and tp.delay is not None:
             item["promise"] = "kept" if tp.delay <= 0 else "missed"
             item["late_days"] = tp.delay
-        elif tp.kind == Touchpoint.Kind.DUE and tp.day < as_of:
+        elif tp.kind == Touchpoint.Kind.DUE and tp.day < self.as_of:
             item["promise"] = "missed"
-            item["late_days"] = (as_of - tp.day).days
-        items.append(item)
-    for s in surveys.order_by("-sent_at")[:limit]:
-        items.append(
-            {
-                "type": "survey",
-                "day": timezone.localtime(s.sent_at).date(),
-                "at": s.sent_at,
-                "survey": s,
-                "team": s.team,
-            }
-        )
-    items.sort(key=lambda i: (i["day"], i["at"].timestamp() if i["at"] else 0), reverse=True)
-    scores = [i["tp"].score for i in items if i["type"] == "touchpoint" and i["tp"].score]
-    promises = [i["promise"] for i in items if "promise" in i]
+            item["late_days"] = (self.as_of - tp.day).days
+        return item
+
+
+def journey(person, *, team=None, limit: int = JOURNEY_PAGE, as_of: date | None = None) -> dict:
+    """Every touchpoint of ``person`` with every team, newest first, with the surveys sent and
+    the promises (kept, late, or overdue and still open) marked: ``items`` (the newest
+    ``limit``; ``timeline`` pages them all) and the summary over **every** touchpoint, not only
+    the ones shown — answers, CSAT, promises kept and missed — in one aggregate query."""
+    from clientmap.experience import derive
+
+    derive.catch_up_notices()
+    timeline = JourneyItems(person, team=team, as_of=as_of)
+    fulfilled, due = Touchpoint.Kind.FULFILLED, Touchpoint.Kind.DUE
+    agg = timeline.tps.aggregate(
+        touchpoints=Count("id"),
+        answers=Count("id", filter=Q(score__gt=0)),
+        good=Count("id", filter=Q(score__gte=4)),
+        kept=Count("id", filter=Q(kind=fulfilled, delay__lte=0)),
+        late=Count("id", filter=Q(kind=fulfilled, delay__gt=0)),
+        overdue=Count("id", filter=Q(kind=due, day__lt=timeline.as_of)),
+    )
+    timeline.touchpoints = agg["touchpoints"]
     return {
-        "items": items[:limit],
-        "answers": len(scores),
-        "csat": _share(sum(1 for s in scores if s >= 4), len(scores)),
-        "kept": promises.count("kept"),
-        "missed": promises.count("missed"),
+        "items": timeline[:limit],
+        "timeline": timeline,
+        "answers": agg["answers"],
+        "csat": _share(agg["good"], agg["answers"]),
+        "kept": agg["kept"],
+        "missed": agg["late"] + agg["overdue"],
     }
 
 

@@ -181,12 +181,22 @@ def team_experience(request: HttpRequest, key: str) -> HttpResponse:
 def journey(request: HttpRequest, key: str) -> HttpResponse:
     person = get_object_or_404(Person.objects.select_related("organization"), key=key)
     team = _team_param(request)
-    data = selectors.journey(person, team=team)
+    data = selectors.journey(person, team=team, limit=0)
+    page = Paginator(data["timeline"], selectors.JOURNEY_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     teams = Team.objects.filter(touchpoints__person=person).distinct().order_by("name")
     return render(
         request,
         "experience/journey.html",
-        {"person": person, "team": team, "j": data, "teams": teams.values_list("key", "name")},
+        {
+            "person": person,
+            "team": team,
+            "j": data,
+            "page": page,
+            "query": query.urlencode(),
+            "teams": teams.values_list("key", "name"),
+        },
     )
 
 

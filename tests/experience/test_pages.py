@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -343,3 +344,34 @@ def test_home_shows_the_satisfaction_block(chain, staff_client) -> None:
 def test_send_segment_by_organization(chain) -> None:
     result = services.send_segment(organization=chain["acme"])
     assert result.sent == 2
+
+
+def test_a_long_journey_pages_and_its_summary_counts_every_touchpoint(
+    chain, staff_client, django_assert_max_num_queries
+) -> None:
+    """A frequent requester has more touchpoints than a page shows: every one is on exactly one
+    page, newest first, and the summary (answers, CSAT, promises) counts them all, not the
+    page."""
+    c = chain
+    derive.derive()
+    for n in range(70):  # 70 answers on 70 days: 49 score 5 (n % 10 < 7), 21 score 2
+        survey_answer(c["buyer"], c["apps"], 5 if n % 10 < 7 else 2, days_ago=n + 1, key=f"a{n}")
+    j = selectors.journey(c["buyer"])
+    assert j["answers"] == 70 and j["csat"] == pytest.approx(49 / 70)
+    keys = set(Touchpoint.objects.filter(person=c["buyer"]).values_list("key", flat=True))
+    total = len(keys) + Survey.objects.filter(person=c["buyer"]).count()
+    assert j["timeline"].count() == total > selectors.JOURNEY_PAGE
+    newest = selectors.journey(c["buyer"], limit=4)["items"]  # the request opened today first
+    assert [i["tp"].key for i in newest if i["tp"].kind == "survey"] == ["a0", "a1", "a2"]
+    staff_client.get("/experience/people/buyer/journey/")  # brings the derived tables current
+    pages = -(-total // selectors.JOURNEY_PAGE)
+    days: list[str] = []
+    for number in range(1, pages + 1):
+        with django_assert_max_num_queries(10):  # the same on every page
+            html = staff_client.get(f"/experience/people/buyer/journey/?page={number}")
+        html = html.content.decode()
+        days += re.findall(r'<li class="tp [^"]*">\s*<time datetime="([^"]+)"', html)
+        assert f"{number} / {pages}" in html
+        assert '<span class="stat">70</span>' in html  # the summary is of every page
+    assert len(days) == total  # each entry on exactly one page
+    assert days == sorted(days, reverse=True)  # newest first, across the pages
