@@ -42,7 +42,7 @@ declare -A TESTS=(
   [lens]="tests/valuechain/test_lens.py"
   [demand]="tests/voice/test_voice.py tests/voice/test_demand_weights.py tests/voice/test_pages.py tests/test_hooks.py"
   [experience]="tests/experience/test_rules.py tests/experience/test_figures.py"
-  [fit]="tests/fit/test_rules.py"
+  [fit]="tests/fit/test_rules.py tests/fit/test_staleness.py"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(customers graph reach impact lens demand experience fit)
