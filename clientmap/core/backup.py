@@ -280,7 +280,9 @@ def _is_volatile_field(f: models.Field) -> bool:
 
 def content_checksums(using: str = DEFAULT_DB_ALIAS) -> dict[str, dict[str, Any]]:
     """Per table: row count and SHA-256 of its rows with surrogate ids replaced by natural keys
-    and the time a row was written left out — equal for equal data, whatever the ids."""
+    and the time a row was written left out — equal for equal data, whatever the ids. Fields a
+    model names in ``MEASURED_FIELDS`` (how long its making took, say) are left out too: they
+    measure a run, they are not its result."""
     identity: dict[str, dict[Any, Any]] = {}
 
     def ident(model: type[models.Model]) -> dict[Any, Any]:
@@ -296,7 +298,12 @@ def content_checksums(using: str = DEFAULT_DB_ALIAS) -> dict[str, dict[str, Any]
         return identity[label]
 
     def _content_rows(model, with_pk=False):
-        fields = [f for f in _fields(model) if not f.primary_key and not _is_volatile_field(f)]
+        measured = getattr(model, "MEASURED_FIELDS", ())
+        fields = [
+            f
+            for f in _fields(model)
+            if not f.primary_key and not _is_volatile_field(f) and f.name not in measured
+        ]
         names = ["pk", *[f.attname for f in fields]]
         for row in model._base_manager.using(using).values_list(*names).iterator(chunk_size=5000):
             values = []

@@ -82,3 +82,17 @@ def test_content_checksums_ignore_ids_but_not_data(world) -> None:
     a = backup.content_checksums()
     Person.objects.filter(pk=world.pk).update(name=world.name + ".")
     assert backup.content_checksums()["directory.person"] != a["directory.person"]
+
+
+def test_content_checksums_leave_out_how_long_a_run_took_but_not_what_it_made(world) -> None:
+    """Two fit runs that placed everyone alike compare equal whatever their duration (the
+    SIGKILL tests compare a crashed-and-rerun database with a clean run); what they made
+    still counts."""
+    from clientmap.fit.models import Recompute
+
+    run = Recompute.objects.create(as_of="2026-01-01", window_days=365, seconds=1.5, accounts=3)
+    a = backup.content_checksums()["fit.recompute"]
+    Recompute.objects.filter(pk=run.pk).update(seconds=9.25)
+    assert backup.content_checksums()["fit.recompute"] == a
+    Recompute.objects.filter(pk=run.pk).update(accounts=4)
+    assert backup.content_checksums()["fit.recompute"] != a
