@@ -5,7 +5,9 @@ from django.contrib import admin
 from clientmap.core.models import DerivedState, StaleScope
 
 
-class _ReadOnly(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A derived table or bookkeeping: visible in the admin, never added, changed or deleted."""
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -17,12 +19,12 @@ class _ReadOnly(admin.ModelAdmin):
 
 
 @admin.register(DerivedState)
-class DerivedStateAdmin(_ReadOnly):
+class DerivedStateAdmin(ReadOnlyAdmin):
     list_display = ["name", "version", "built", "built_for"]
 
 
 @admin.register(StaleScope)
-class StaleScopeAdmin(_ReadOnly):
+class StaleScopeAdmin(ReadOnlyAdmin):
     list_display = ["name", "everyone", "person_id", "organization_id"]
     list_filter = ["name", "everyone"]
     show_full_result_count = False

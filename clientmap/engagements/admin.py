@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from clientmap.core.admin import ReadOnlyAdmin
 from clientmap.engagements.models import Involvement, Request, TeamRequestFigures
 
 
@@ -25,19 +26,10 @@ class InvolvementAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamRequestFigures)
-class TeamRequestFiguresAdmin(admin.ModelAdmin):
+class TeamRequestFiguresAdmin(ReadOnlyAdmin):
     """Derived (``engagements.figures``): visible, never edited here."""
 
     list_display = ["team", "as_of", "total", "open", "recent", "n", "on_time"]
     list_select_related = ["team"]
     search_fields = ["team__key", "team__name"]
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from clientmap.core.admin import ReadOnlyAdmin
 from clientmap.experience.models import SatisfactionRow, Survey, Touchpoint
 
 
@@ -27,19 +28,10 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SatisfactionRow)
-class SatisfactionRowAdmin(admin.ModelAdmin):
+class SatisfactionRowAdmin(ReadOnlyAdmin):
     """A derived table (``experience.store``): read-only, rebuilt from the touchpoints."""
 
     list_display = ["by", "group", "name", "customer_kind", "answers", "csat", "due", "kept_share"]
     list_filter = ["by", "customer_kind"]
     search_fields = ["group", "name"]
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -25,11 +25,9 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from clientmap.catalog.models import Service
 from clientmap.core import derived
 from clientmap.customers.models import Kind
-from clientmap.directory.models import Organization, Team
-from clientmap.experience import rules, selectors
+from clientmap.experience import report, rules, selectors
 from clientmap.experience.models import SatisfactionRow
 
 TABLE = "satisfaction"
@@ -48,27 +46,8 @@ def mark_stale(*_args, **_kwargs) -> None:
 
 
 def _names(by: str, ids: list) -> dict:
-    ids = [i for i in ids if i is not None]
-    if by == "team":
-        return {
-            i: (key, name, key)
-            for i, key, name in Team.objects.filter(pk__in=ids).values_list("id", "key", "name")
-        }
-    if by == "service":
-        return {
-            i: (key, name, tkey or "")
-            for i, key, name, tkey in Service.objects.filter(pk__in=ids).values_list(
-                "id", "key", "name", "team__key"
-            )
-        }
-    if by == "organization":
-        return {
-            i: (key, name, "")
-            for i, key, name in Organization.objects.filter(pk__in=ids).values_list(
-                "id", "key", "name"
-            )
-        }
-    return {k: (k, str(label), "") for k, label in Kind.choices}
+    """The report's (key, name, team key) per group, with "" for what a row stores empty."""
+    return {g: tuple(v or "" for v in names) for g, names in report._names(by, ids).items()}
 
 
 def _row(by: str, group, kind: str, fig: selectors.Figures, names: dict) -> SatisfactionRow:
