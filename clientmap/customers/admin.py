@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from clientmap.core.admin import ReadOnlyAdmin
 from clientmap.customers.models import (
     CustomerRelation,
     OrganizationSummary,
@@ -10,19 +11,8 @@ from clientmap.customers.models import (
 )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(CustomerRelation)
-class CustomerRelationAdmin(ReadOnly):
+class CustomerRelationAdmin(ReadOnlyAdmin):
     list_display = [
         "person",
         "team",
@@ -40,12 +30,12 @@ class CustomerRelationAdmin(ReadOnly):
 
 
 @admin.register(RecomputeState)
-class RecomputeStateAdmin(ReadOnly):
+class RecomputeStateAdmin(ReadOnlyAdmin):
     list_display = ["as_of", "window_days", "relations", "seconds", "computed_at"]
 
 
 @admin.register(TeamSummary)
-class TeamSummaryAdmin(ReadOnly):
+class TeamSummaryAdmin(ReadOnlyAdmin):
     list_display = ["team", "customers", "active", "prospects", "external_paying"]
     list_select_related = ["team"]
     search_fields = ["team__key", "team__name"]
@@ -53,5 +43,5 @@ class TeamSummaryAdmin(ReadOnly):
 
 
 @admin.register(OrganizationSummary)
-class OrganizationSummaryAdmin(ReadOnly):
+class OrganizationSummaryAdmin(ReadOnlyAdmin):
     list_display = ["customers", "active", "prospects", "relations", "teams_with_customers"]
