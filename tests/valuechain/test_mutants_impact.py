@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from clientmap.customers import rules as customer_rules
+from clientmap.valuechain import graph as value_graph
 from clientmap.valuechain import selectors
 from tests import factories as f
 from tests.valuechain.conftest import TODAY
@@ -46,9 +47,23 @@ def test_a_limit_of_one_lists_the_first_direct_customer(chain):
     assert direct["items"][0]["kind"] == "external_paying"
 
 
-def test_a_limit_of_zero_lists_no_direct_customer_but_counts_them(chain):
-    direct = selectors.impact(chain.services["db"], limit=0)["direct_customers"]
+def test_a_limit_of_zero_lists_nothing_but_counts_everything(chain):
+    out = selectors.impact(chain.services["db"], limit=0)
+    direct = out["direct_customers"]
     assert direct["total"] == 6 and direct["items"] == []
+    # Every section is counted in full and lists nothing.
+    totals = {s: out[s]["total"] for s in ("services", "units", "teams", "organizations")}
+    assert totals == {"services": 3, "units": 1, "teams": 4, "organizations": 2}
+    for section in ("services", "units", "teams", "organizations", "paying_customers"):
+        assert out[section]["items"] == [], section
+
+
+def test_a_limit_cuts_every_section_of_the_impact(chain):
+    out = selectors.impact(chain.services["db"], limit=1)
+    for section in ("services", "teams", "organizations", "paying_customers"):
+        assert len(out[section]["items"]) == 1, section
+    assert out["services"]["items"][0]["node"]["key"] == "svc-db"  # breadth first
+    assert out["paying_customers"]["total"] == 2
 
 
 def test_direct_customers_are_listed_by_kind_then_by_name(chain):
@@ -90,3 +105,26 @@ def test_direct_customers_are_listed_by_kind_then_by_name(chain):
         "email": aaron.email,
         "language": aaron.language,
     }
+
+
+def test_a_failure_of_the_first_service_affects_everything_above_it(chain):
+    # Infrastructure storage is the graph's first service: everything is built on it.
+    out = selectors.impact(chain.services["storage"])
+    assert {i["node"]["key"] for i in out["services"]["items"]} == {
+        "svc-storage",
+        "svc-db",
+        "svc-expense",
+        "svc-licences",
+        "svc-a",
+        "svc-b",
+    }
+    assert {i["node"]["key"] for i in out["paying_customers"]["items"]} == {"acme", "globex"}
+    assert out["direct_customers"]["total"] == 6
+
+
+def test_a_component_the_graph_does_not_know_affects_nothing(chain):
+    g = value_graph.load_graph()
+    out = selectors.impact_graph(g, -1)
+    for section in ("services", "units", "teams", "organizations", "paying_customers"):
+        assert out[section]["total"] == 0 and out[section]["items"] == [], section
+    assert len(out["_teams"]) == 0
