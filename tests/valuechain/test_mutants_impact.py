@@ -60,6 +60,7 @@ def test_a_limit_of_zero_lists_nothing_but_counts_everything(chain):
 
 def test_a_limit_cuts_every_section_of_the_impact(chain):
     out = selectors.impact(chain.services["db"], limit=1)
+    assert out["service"] == {"type": "service", "key": "svc-db", "name": "Database hosting"}
     for section in ("services", "teams", "organizations", "paying_customers"):
         assert len(out[section]["items"]) == 1, section
     assert out["services"]["items"][0]["node"]["key"] == "svc-db"  # breadth first
@@ -128,3 +129,14 @@ def test_a_component_the_graph_does_not_know_affects_nothing(chain):
     for section in ("services", "units", "teams", "organizations", "paying_customers"):
         assert out[section]["total"] == 0 and out[section]["items"] == [], section
     assert len(out["_teams"]) == 0
+
+
+def test_a_failure_reaching_paying_customers_only_through_the_home_organization(chain):
+    erp = f.service(f.team(key="t-erp", name="ERP"), key="svc-erp", name="ERP")
+    f.consumes(chain.facilities, erp)
+    paying = selectors.impact(erp)["paying_customers"]
+    assert paying["total"] == 2 and paying["direct"] == 0
+    assert [([n["key"] for n in i["path"]], i["direct"]) for i in paying["items"]] == [
+        (["svc-erp", "u-facilities", "home", "acme"], False),
+        (["svc-erp", "u-facilities", "home", "globex"], False),
+    ]
