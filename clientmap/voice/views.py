@@ -224,15 +224,19 @@ def triage(request: HttpRequest, key: str) -> HttpResponse:
 
 @internal_required
 def coverage(request: HttpRequest) -> HttpResponse:
-    team = Team.objects.filter(key=request.GET.get("team", "")).first()
+    """Coverage and the virtuous cycle, for every team or one: two aggregate queries
+    (``coverage.figures``) and the teams of the filter."""
+    key = request.GET.get("team", "")
+    team = Team.objects.filter(key=key).first() if key else None
+    figures = selectors.figures(team)
     return render(
         request,
         "voice/coverage.html",
         {
-            "coverage": selectors.coverage(team),
-            "cycle": selectors.attestation(team),
+            "coverage": figures["coverage"],
+            "cycle": figures["attestation"],
             "team": team,
-            "teams": Team.objects.order_by("name"),
+            "teams": Team.objects.order_by("name").values_list("key", "name"),
         },
     )
 
