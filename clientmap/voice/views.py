@@ -225,9 +225,15 @@ def triage(request: HttpRequest, key: str) -> HttpResponse:
 @internal_required
 def coverage(request: HttpRequest) -> HttpResponse:
     """Coverage and the virtuous cycle, for every team or one: two aggregate queries
-    (``coverage.figures``) and the teams of the filter."""
-    key = request.GET.get("team", "")
+    (``coverage.figures``). The team is a searchable key field (thousands of teams: the list
+    is filled as one types, not rendered into every page)."""
+    key = request.GET.get("team", "").strip()
     team = Team.objects.filter(key=key).first() if key else None
+    if key and team is None:
+        messages.error(
+            request,
+            _("No team has the key “%(key)s”: pick one from the list as you type.") % {"key": key},
+        )
     figures = selectors.figures(team)
     return render(
         request,
@@ -236,7 +242,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "coverage": figures["coverage"],
             "cycle": figures["attestation"],
             "team": team,
-            "teams": Team.objects.order_by("name").values_list("key", "name"),
+            "team_key": key,
         },
     )
 
