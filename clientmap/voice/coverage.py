@@ -16,9 +16,7 @@ from __future__ import annotations
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -34,8 +32,12 @@ SIDES = ("all", "internal", "external")
 
 
 def _covered_q() -> Q:
-    live = Service.objects.filter(covered_wishes=OuterRef("pk"), status=Service.Status.LIVE)
-    return Q(status=Wish.Status.ALREADY_COVERED) | Q(Exists(live))
+    """Triaged "already covered", or linked to a live service. An uncorrelated ``IN
+    (SELECT …)``: the covered ids are read once (a hashed set), not probed once per wish — and
+    the planner's estimate stays small (PostgreSQL compiled the correlated form with its JIT,
+    seconds for a query that runs in milliseconds)."""
+    links = Wish.covered_by.through.objects.filter(service__status=Service.Status.LIVE)
+    return Q(status=Wish.Status.ALREADY_COVERED) | Q(pk__in=links.values("wish_id"))
 
 
 def _groups(team=None) -> QuerySet:
@@ -45,7 +47,7 @@ def _groups(team=None) -> QuerySet:
     if team is not None:
         qs = qs.filter(team=team)
     flag = {"default": Value(0), "output_field": IntegerField()}
-    helped = Attestation.objects.filter(wish=OuterRef("pk"), helped=True)
+    attested = Attestation.objects.filter(helped=True).values("wish_id")
     return (
         qs.annotate(
             internal=Case(When(Q(author__organization__is_home=True), then=Value(1)), **flag),
@@ -58,7 +60,7 @@ def _groups(team=None) -> QuerySet:
             votes=Sum("vote_count"),
             acted=Count("id", filter=Q(status__in=ACTED)),
             delivered=Count("id", filter=Q(status=Wish.Status.DELIVERED)),
-            attested=Count("id", filter=Q(Exists(helped))),
+            attested=Count("id", filter=Q(pk__in=attested)),
         )
     )
 

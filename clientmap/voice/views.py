@@ -32,7 +32,7 @@ def _person(request: HttpRequest):
 def portal(request: HttpRequest) -> HttpResponse:
     """Every signed-in person with a profile: the wishes they may see, most wanted first."""
     person = _person(request)
-    qs = selectors.visible_wishes(request.user).select_related("team", "author")
+    qs = selectors.visible_wishes(request.user).select_related("team")
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     if q:
