@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> dict:
             "queries": len(ctx.captured_queries),
             "wish_updates": len(wish_updates),
             "wish_update_ms": round(sum(float(q["time"]) for q in wish_updates) * 1000, 1),
-            "every_wish_updated": any(" WHERE " not in q["sql"] for q in wish_updates),
+            "every_wish_updated": any(
+                'WHERE "voice_wish"."id"' not in q["sql"] for q in wish_updates
+            ),
         }
         results["writes"][name] = r
         print(
