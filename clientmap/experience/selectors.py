@@ -19,9 +19,13 @@ from django.utils import timezone
 
 from clientmap.directory.models import Organization
 from clientmap.experience import rules
-from clientmap.experience.models import Touchpoint
+from clientmap.experience.models import FIGURE_KINDS, Touchpoint
 
 BY = ("team", "service", "organization", "kind", "all")
+# The condition of the touchpoints' partial indexes for the figures (models.FIGURE_KINDS), named
+# in every figure query: SQLite uses a partial index only when the query holds its condition's
+# very term (PostgreSQL would prove it from ``kind = …``).
+FIGURE_ROWS = "{alias}.kind IN (" + ", ".join(f"'{k}'" for k in FIGURE_KINDS) + ")"
 
 
 # --- the contract the fit area codes against ----------------------------------------------------
@@ -173,10 +177,13 @@ def _filters(
             parts.append("1 = 0")
             continue
         names = []
-        for i, v in enumerate(ids):
+        for i, v in enumerate(x for x in ids if x is not None):
             params[f"{name}{i}"] = int(v)
             names.append(f"%({name}{i})s")
-        parts.append(f"{column} IN ({', '.join(names)})")
+        ors = [f"{column} IN ({', '.join(names)})"] if names else []
+        if len(names) < len(ids):  # None: the rows without one (the "(none)" group)
+            ors.append(f"{column} IS NULL")
+        parts.append(ors[0] if len(ors) == 1 else f"({' OR '.join(ors)})")
     return "".join(f" AND {p}" for p in parts)
 
 
@@ -222,6 +229,8 @@ def _grouped(
     month = f", {rules.month_of(day)}" if monthly else ""
     extra = f", {also_group_by}" if also_group_by else ""
     filters = _filters(alias, params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)
+    if table == Touchpoint._meta.db_table:
+        filters += f" AND {FIGURE_ROWS.format(alias=alias)}"
     sql = f"""
         SELECT {group} AS g{kind}{month}, {select}
         FROM {table} {alias}
