@@ -234,6 +234,7 @@ def _pages(args, results: dict, results_file: Path) -> dict:
     if store.ensure_current():  # the satisfaction table, brought current by its pages
         results["satisfaction_table_rebuild_seconds"] = round(time.perf_counter() - t, 1)
         results["satisfaction_rows"] = store.SatisfactionRow.objects.count()
+    results.update(_scoped(store))
     User = get_user_model()
     staff = User.objects.create_user("bench", password="x", is_staff=True, is_superuser=True)
     client = Client()
@@ -288,6 +289,57 @@ def _pages(args, results: dict, results_file: Path) -> dict:
     results_file.parent.mkdir(exist_ok=True)
     results_file.write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _scoped(store) -> dict:
+    """The satisfaction table brought current after one answer recorded, after it was moved to
+    another team, and after it was deleted (each rebuilds the groups it touched, not all)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from clientmap.experience.models import Touchpoint
+
+    busy = list(
+        Touchpoint.objects.filter(kind="survey", team__isnull=False)
+        .order_by("id")
+        .values_list("person_id", "team_id", "service_id")[:2]
+    )
+    (person, team, service), (_p, other, _s) = busy[0], busy[-1]
+    Touchpoint.objects.filter(key="bench-scoped").delete()
+    store.ensure_current()
+    out: dict = {"load_average_at_scoped": [round(x, 2) for x in os.getloadavg()]}
+
+    def timed(name: str, write) -> None:
+        with transaction.atomic():
+            write()
+        t = time.perf_counter()
+        store.ensure_current()
+        out[name] = round(time.perf_counter() - t, 2)
+
+    def add() -> None:
+        Touchpoint.objects.create(
+            key="bench-scoped",
+            person_id=person,
+            team_id=team,
+            service_id=service,
+            kind="survey",
+            score=4,
+            day=timezone.localdate(),
+        )
+
+    def move() -> None:
+        tp = Touchpoint.objects.get(key="bench-scoped")
+        tp.team_id = other
+        tp.save()
+
+    timed("satisfaction_after_one_answer_seconds", add)
+    timed("satisfaction_after_an_answer_moved_seconds", move)
+    timed(
+        "satisfaction_after_an_answer_deleted_seconds",
+        lambda: Touchpoint.objects.filter(key="bench-scoped").delete(),
+    )
+    print(json.dumps(out), flush=True)
+    return out
 
 
 if __name__ == "__main__":
