@@ -249,6 +249,11 @@ def _group_filter(by: str, ids: set) -> dict:
     return {name: sorted(ids, key=lambda i: (i is not None, i or 0))}
 
 
+def _parts(ids: set) -> list[set]:
+    given = {i for i in ids if i is not None}
+    return [part for part in (given, {None} if None in ids else set()) if part]
+
+
 def refresh(groups: dict[str, set]) -> int:
     """Rebuild just these groups (grouping → group ids, None the "(none)" group), then the
     customer kinds' rows from the teams' (in the caller's transaction). Returns the rows
@@ -258,7 +263,8 @@ def refresh(groups: dict[str, set]) -> int:
         ids = groups.get(by)
         if not ids:
             continue
-        made = rows(by, **_group_filter(by, ids))
+        # The "(none)" group apart: an OR with IS NULL would read every row of the window.
+        made = [r for part in _parts(ids) for r in rows(by, **_group_filter(by, part))]
         given = [i for i in ids if i is not None]
         old = SatisfactionRow.objects.filter(by=by)
         gone = old.filter(group_id__in=given) if given else old.none()
