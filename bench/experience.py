@@ -283,6 +283,9 @@ def _pages(args, results: dict, results_file: Path) -> dict:
         "never_asked_everyone": "/experience/never-asked/",
         "never_asked_one_team": f"/experience/never-asked/?team={busiest}",
         "journey": f"/experience/people/{person}/journey/",
+        "api_satisfaction_by_organization": "/api/experience/satisfaction?by=organization",
+        "api_satisfaction_by_team": "/api/experience/satisfaction?by=team",
+        "api_never_asked": "/api/experience/never-asked",
     }
     import os as _os
 
