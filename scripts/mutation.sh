@@ -10,7 +10,7 @@
 #                                  # only these mutants (mutmut's names, globs allowed): e.g. a
 #                                  # PostgreSQL-only branch on PostgreSQL; the others are listed
 #                                  # as "not checked"
-# Run it as `nice -n 10 scripts/mutation.sh …` on a shared machine (it does not nice itself).
+# Run it as `nice -n 15 scripts/mutation.sh …` on a shared machine (it does not nice itself).
 # Prints each target's score (killed / all mutants). The targets and their tests are below;
 # a target is run in its own mutmut session (mutants/ is rebuilt each time). Results per mutant:
 # /tmp/mutmut-results-TARGET.txt (-pg.txt on PostgreSQL); `mutmut show NAME` in this directory
@@ -38,8 +38,8 @@ declare -A TESTS=(
   [customers]="tests/customers/test_rules.py tests/customers/test_rules_lapsed.py tests/customers/test_window.py tests/core/test_staleness.py"
   [graph]="tests/valuechain/test_graph.py tests/valuechain/test_reach.py"
   [reach]="tests/valuechain/test_reach.py tests/valuechain/test_reach_answers.py"
-  [impact]="tests/valuechain/test_impact.py"
-  [lens]="tests/valuechain/test_lens.py"
+  [impact]="tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py"
+  [lens]="tests/valuechain/test_lens.py tests/valuechain/test_mutants_lens.py"
   [demand]="tests/voice/test_voice.py tests/voice/test_demand_weights.py tests/voice/test_pages.py tests/test_hooks.py"
   [experience]="tests/experience/test_rules.py tests/experience/test_figures.py"
   [fit]="tests/fit/test_rules.py tests/fit/test_staleness.py"
