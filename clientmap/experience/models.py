@@ -319,6 +319,7 @@ class SatisfactionRow(models.Model):
         indexes = [
             models.Index(fields=["by", "customer_kind", "answers"], name="satisfaction_answers"),
             models.Index(fields=["by", "customer_kind", "name"], name="satisfaction_name"),
+            models.Index(fields=["by", "group_id"], name="satisfaction_group"),  # scoped rebuild
         ]
 
     def __str__(self) -> str:

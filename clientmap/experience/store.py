@@ -232,6 +232,49 @@ def _kind_rows(team_rows: Iterable[SatisfactionRow]) -> list[SatisfactionRow]:
     return _made("kind", found)
 
 
+_COUNTS = (
+    "answers",
+    "good",
+    "score_sum",
+    "recent",
+    "recent_good",
+    "before",
+    "before_good",
+    "due",
+    "kept",
+    "overdue",
+    "sent",
+    "answered",
+)
+
+
+def _kind_rows_stored() -> list[SatisfactionRow]:
+    """``_kind_rows`` of the teams' rows as stored, summed from their columns (thousands of
+    teams: plain numbers, not a model and its figures per row)."""
+    sums: dict[str, list[int]] = {}
+    delays: dict[str, dict[int, int]] = {}
+    rows = (
+        SatisfactionRow.objects.filter(by="team")
+        .exclude(customer_kind="")
+        .values_list("customer_kind", "delays", *_COUNTS)
+    )
+    for kind, histogram, *counts in rows:
+        total = sums.setdefault(kind, [0] * len(_COUNTS))
+        for i, n in enumerate(counts):
+            total[i] += n
+        merged = delays.setdefault(kind, {})
+        for d, n in histogram.items():
+            merged[int(d)] = merged.get(int(d), 0) + n
+    found = {}
+    for kind, c in sums.items():
+        found[(kind, kind)] = selectors.Figures(
+            selectors.Answers(*c[:7]),
+            selectors.Promises(c[7], c[8], c[9], delays[kind]),
+            selectors.Responses(c[10], c[11]),
+        )
+    return _made("kind", found)
+
+
 def rebuild() -> int:
     """Every grouping's rows, written anew (in the caller's transaction). Returns the rows."""
     made = []
@@ -274,7 +317,7 @@ def refresh(groups: dict[str, set]) -> int:
         SatisfactionRow.objects.bulk_create(made, batch_size=2000)
         written += len(made)
     if groups.get("team"):
-        made = _kind_rows(SatisfactionRow.objects.filter(by="team").exclude(customer_kind=""))
+        made = _kind_rows_stored()
         SatisfactionRow.objects.filter(by="kind").delete()
         SatisfactionRow.objects.bulk_create(made)
         written += len(made)
