@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
         touchpoints_seconds = time.perf_counter() - started
 
     after_commit: list[float] = []
+    derive_cpu: list[float] = []
 
     def derive_seconds(before=None) -> float:
         """The derivation, committed; what the commit then brings current (the satisfaction
@@ -170,10 +171,12 @@ def main(argv: list[str] | None = None) -> dict:
         if before:
             before()
         marks: list[float] = []
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         with transaction.atomic():
             transaction.on_commit(lambda: marks.append(time.perf_counter()))
             derive.derive()
+        # this process's CPU: on SQLite all of the work (the machine's load aside)
+        derive_cpu.append(round(time.process_time() - cpu, 1))
         after_commit.append(round(time.perf_counter() - marks[0], 1))
         return round(marks[0] - t, 1)
 
@@ -211,6 +214,9 @@ def main(argv: list[str] | None = None) -> dict:
         "derive_from_empty_seconds": derive_empty,
         "derive_unchanged_seconds": derive_same,
         "derive_after_1000_changes_seconds": derive_changed,
+        # CPU seconds of this process for the three (SQLite: the whole work; PostgreSQL: the
+        # client's share only)
+        "derive_cpu_seconds": derive_cpu,
         # after each of the three commits: the derived tables made from the touchpoints (the
         # satisfaction figures) brought current
         "derived_tables_after_commit_seconds": after_commit,
@@ -234,6 +240,7 @@ def _pages(args, results: dict, results_file: Path) -> dict:
     if store.ensure_current():  # the satisfaction table, brought current by its pages
         results["satisfaction_table_rebuild_seconds"] = round(time.perf_counter() - t, 1)
         results["satisfaction_rows"] = store.SatisfactionRow.objects.count()
+    results.update(_scoped(store))
     User = get_user_model()
     staff = User.objects.create_user("bench", password="x", is_staff=True, is_superuser=True)
     client = Client()
@@ -276,6 +283,9 @@ def _pages(args, results: dict, results_file: Path) -> dict:
         "never_asked_everyone": "/experience/never-asked/",
         "never_asked_one_team": f"/experience/never-asked/?team={busiest}",
         "journey": f"/experience/people/{person}/journey/",
+        "api_satisfaction_by_organization": "/api/experience/satisfaction?by=organization",
+        "api_satisfaction_by_team": "/api/experience/satisfaction?by=team",
+        "api_never_asked": "/api/experience/never-asked",
     }
     import os as _os
 
@@ -288,6 +298,57 @@ def _pages(args, results: dict, results_file: Path) -> dict:
     results_file.parent.mkdir(exist_ok=True)
     results_file.write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _scoped(store) -> dict:
+    """The satisfaction table brought current after one answer recorded, after it was moved to
+    another team, and after it was deleted (each rebuilds the groups it touched, not all)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from clientmap.experience.models import Touchpoint
+
+    busy = list(
+        Touchpoint.objects.filter(kind="survey", team__isnull=False)
+        .order_by("id")
+        .values_list("person_id", "team_id", "service_id")[:2]
+    )
+    (person, team, service), (_p, other, _s) = busy[0], busy[-1]
+    Touchpoint.objects.filter(key="bench-scoped").delete()
+    store.ensure_current()
+    out: dict = {"load_average_at_scoped": [round(x, 2) for x in os.getloadavg()]}
+
+    def timed(name: str, write) -> None:
+        with transaction.atomic():
+            write()
+        t = time.perf_counter()
+        store.ensure_current()
+        out[name] = round(time.perf_counter() - t, 2)
+
+    def add() -> None:
+        Touchpoint.objects.create(
+            key="bench-scoped",
+            person_id=person,
+            team_id=team,
+            service_id=service,
+            kind="survey",
+            score=4,
+            day=timezone.localdate(),
+        )
+
+    def move() -> None:
+        tp = Touchpoint.objects.get(key="bench-scoped")
+        tp.team_id = other
+        tp.save()
+
+    timed("satisfaction_after_one_answer_seconds", add)
+    timed("satisfaction_after_an_answer_moved_seconds", move)
+    timed(
+        "satisfaction_after_an_answer_deleted_seconds",
+        lambda: Touchpoint.objects.filter(key="bench-scoped").delete(),
+    )
+    print(json.dumps(out), flush=True)
+    return out
 
 
 if __name__ == "__main__":

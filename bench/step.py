@@ -239,16 +239,55 @@ def migrate() -> dict:
 
 
 def import_workbook(folder: str) -> dict:
+    """The workbook import of ``folder``, timed as a whole and by phase (``phases``: seconds of
+    reading and staging, of writing each entity, of the customer relations, of each derived
+    table the import brings current, and of the commit with what runs after it)."""
     _django()
+    from clientmap.customers import rules
     from clientmap.imports import workbook
 
+    marks: list[tuple[str, float]] = []
+    wrapped = []
+
+    def timed(name: str, fn):
+        def run(*args, **kwargs):
+            marks.append((name, time.perf_counter()))
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                marks.append(("(import)", time.perf_counter()))
+
+        return run
+
+    recompute = rules.recompute
+    rules.recompute = timed("customer relations", recompute)
+    for i, fn in enumerate(workbook._AFTER_WRITE):
+        wrapped.append(fn)
+        workbook._AFTER_WRITE[i] = timed(f"after write: {fn.__module__}.{fn.__name__}", fn)
+
     started, cpu = time.perf_counter(), time.process_time()
-    report = workbook.import_workbook(folder)
+    marks.append(("read and stage", started))
+    try:
+        report = workbook.import_workbook(
+            folder, progress=lambda step: marks.append((f"write {step}", time.perf_counter()))
+        )
+    finally:
+        rules.recompute = recompute
+        workbook._AFTER_WRITE[: len(wrapped)] = wrapped
+    ended = time.perf_counter()
+    marks.append(("(end)", ended))
+    # the last write step runs until the sections, the relations and what comes after
+    phases: dict[str, float] = {}
+    for (name, t), (_next, t2) in zip(marks, marks[1:], strict=False):
+        phases[name] = round(phases.get(name, 0.0) + t2 - t, 2)
+    if "(import)" in phases:
+        phases["the rest: cycle check, commit, derived tables after it"] = phases.pop("(import)")
     return {
-        "seconds": time.perf_counter() - started,
+        "seconds": ended - started,
         "cpu_seconds": round(time.process_time() - cpu, 2),
         "created": {k: v["created"] for k, v in report.counts.items()},
         "relations": report.relations,
+        "phases": phases,
     }
 
 

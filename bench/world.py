@@ -45,6 +45,7 @@ def write(folder: Path, scale: Scale, today: date | None = None) -> dict[str, in
     rnd = random.Random(scale.seed)
     today = today or date(2026, 11, 1)
     counts: dict[str, int] = {}
+    h = _schema().header  # the headers of the one schema (amount and currency left out)
 
     def out(name: str, header: list[str], rows) -> None:
         n = 0
@@ -59,7 +60,7 @@ def write(folder: Path, scale: Scale, today: date | None = None) -> dict[str, in
     n_org = scale.organizations
     out(
         "organizations.csv",
-        ["key", "name", "home"],
+        h("organizations.csv"),
         ((f"o{i}", f"Organization {i}", "yes" if i == 0 else "") for i in range(n_org)),
     )
     # The home organization has most units; every other organization has one.
@@ -68,7 +69,7 @@ def write(folder: Path, scale: Scale, today: date | None = None) -> dict[str, in
         (f"u{i}", "o0", f"Unit {i}", f"u{(i - 1) // 5}" if i else "") for i in range(home_units)
     ]
     units += [(f"u-o{i}", f"o{i}", f"Unit of organization {i}", "") for i in range(1, n_org)]
-    out("units.csv", ["key", "organization", "name", "parent"], units)
+    out("units.csv", h("units.csv"), units)
 
     # 60 % of people work at home, the rest in the other organizations.
     def person(i: int) -> tuple:
@@ -84,24 +85,24 @@ def write(folder: Path, scale: Scale, today: date | None = None) -> dict[str, in
 
     out(
         "people.csv",
-        ["key", "name", "email", "organization", "unit", "manager", "language"],
+        h("people.csv"),
         (person(i) for i in range(scale.people)),
     )
     out(
         "teams.csv",
-        ["key", "name", "unit"],
+        h("teams.csv"),
         ((f"t{i}", f"Team {i}", f"u{i % home_units}") for i in range(scale.teams)),
     )
     home_people = int(scale.people * 0.6)
     out(
         "team_members.csv",
-        ["team", "person"],
+        h("team_members.csv"),
         ((f"t{i // 5}", f"p{i}") for i in range(min(scale.teams * 5, home_people))),
     )
     services = scale.teams * 3
     out(
         "services.csv",
-        ["key", "name", "team", "status"],
+        h("services.csv"),
         ((f"s{i}", f"Service {i}", f"t{i // 3}", "live") for i in range(services)),
     )
     edges: set[tuple[str, str]] = set()
@@ -114,7 +115,7 @@ def write(folder: Path, scale: Scale, today: date | None = None) -> dict[str, in
         edges.add((f"o{o}", f"s{rnd.randrange(services)}"))
     for u in range(home_units):
         edges.add((f"u{u}", f"s{rnd.randrange(services)}"))
-    out("consumes.csv", ["consumer", "provider"], sorted(edges))
+    out("consumes.csv", h("consumes.csv"), sorted(edges))
 
     def request(i: int) -> tuple:
         requester = rnd.randrange(scale.people)
@@ -149,19 +150,7 @@ def write(folder: Path, scale: Scale, today: date | None = None) -> dict[str, in
 
     out(
         "requests.csv",
-        [
-            "key",
-            "requester",
-            "team",
-            "service",
-            "status",
-            "payment",
-            "opened",
-            "accepted",
-            "target",
-            "closed",
-            "title",
-        ],
+        h("requests.csv", without=("amount", "currency")),
         (request(i) for i in range(scale.requests)),
     )
 
@@ -179,10 +168,26 @@ def write(folder: Path, scale: Scale, today: date | None = None) -> dict[str, in
 
     out(
         "involvements.csv",
-        ["person", "team", "service", "role", "date", "source", "hours"],
+        h("involvements.csv"),
         (involvement(i) for i in range(scale.involvements)),
     )
     return counts
+
+
+def _schema():
+    """clientmap.imports.schema, with Django set up first when this runs outside it (the
+    schema reads the models' enumerations)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientmap.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    from clientmap.imports import schema
+
+    return schema
 
 
 def main(argv: list[str] | None = None) -> None:

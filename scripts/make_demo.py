@@ -536,60 +536,41 @@ def generate() -> dict[str, tuple[list[str], list[tuple]]]:
             )
         )
 
+    # The headers come from the one schema (clientmap/imports/schema.py); the demo leaves the
+    # requests' amount and currency empty, so their columns are not written.
+    h = _schema().header
     return {
-        "organizations.csv": (["key", "name", "home"], ORGANIZATIONS),
-        "units.csv": (["key", "organization", "name", "parent"], UNITS),
-        "people.csv": (
-            ["key", "name", "email", "organization", "unit", "manager", "language"],
-            people,
-        ),
-        "teams.csv": (["key", "name", "unit"], TEAMS),
-        "team_members.csv": (["team", "person"], members),
-        "services.csv": (["key", "name", "team", "status"], SERVICES),
-        "consumes.csv": (["consumer", "provider"], CONSUMES),
-        "requests.csv": (
-            [
-                "key",
-                "requester",
-                "team",
-                "service",
-                "status",
-                "payment",
-                "opened",
-                "accepted",
-                "target",
-                "closed",
-                "title",
-            ],
-            story + requests,
-        ),
-        "involvements.csv": (
-            ["person", "team", "service", "role", "date", "source", "hours"],
-            involvements,
-        ),
-        "wishes.csv": (
-            [
-                "key",
-                "author",
-                "title",
-                "text",
-                "team",
-                "service",
-                "status",
-                "created",
-                "visibility",
-                "merged_into",
-            ],
-            wishes,
-        ),
-        "votes.csv": (["wish", "person", "created"], votes),
-        "comments.csv": (["wish", "person", "created", "text"], comments),
-        "alerts.csv": (["key", "component", "severity", "time", "text"], alerts),
-        "notices.csv": (
-            ["person", "service", "alert", "email", "language", "subject", "body", "sent_at"],
-            notices,
-        ),
+        "organizations.csv": (h("organizations.csv"), ORGANIZATIONS),
+        "units.csv": (h("units.csv"), UNITS),
+        "people.csv": (h("people.csv"), people),
+        "teams.csv": (h("teams.csv"), TEAMS),
+        "team_members.csv": (h("team_members.csv"), members),
+        "services.csv": (h("services.csv"), SERVICES),
+        "consumes.csv": (h("consumes.csv"), CONSUMES),
+        "requests.csv": (h("requests.csv", without=("amount", "currency")), story + requests),
+        "involvements.csv": (h("involvements.csv"), involvements),
+        "wishes.csv": (h("wishes.csv"), wishes),
+        "votes.csv": (h("votes.csv"), votes),
+        "comments.csv": (h("comments.csv"), comments),
+        "alerts.csv": (h("alerts.csv"), alerts),
+        "notices.csv": (h("notices.csv"), notices),
     }
+
+
+def _schema():
+    """clientmap.imports.schema, with Django set up first when this runs as a script (the
+    schema reads the models' enumerations, the other areas' files register at start-up)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientmap.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    from clientmap.imports import schema
+
+    return schema
 
 
 def main(out: Path | None = None) -> None:

@@ -41,7 +41,7 @@ from clientmap.core.demo_seeds import (
     USERS,
 )
 from clientmap.directory.models import Person
-from clientmap.imports import workbook
+from clientmap.imports import schema, workbook
 
 PASSWORD = os.environ.get("CLIENTMAP_DEMO_PASSWORD", "clientmap-demo")
 
@@ -63,34 +63,19 @@ def write_workbook(folder: Path, today: date | None = None) -> None:
     def ahead(days: int | None) -> str:
         return (today + timedelta(days=days)).isoformat() if days is not None else ""
 
-    _write(folder, "organizations.csv", ["key", "name", "home"], ORGANIZATIONS)
-    _write(folder, "units.csv", ["key", "organization", "name", "parent"], UNITS)
-    _write(
-        folder,
-        "people.csv",
-        ["key", "name", "email", "organization", "unit", "manager", "language"],
-        PEOPLE,
-    )
-    _write(folder, "teams.csv", ["key", "name", "unit"], TEAMS)
-    _write(folder, "team_members.csv", ["team", "person"], TEAM_MEMBERS)
-    _write(folder, "services.csv", ["key", "name", "team", "status"], SERVICES)
-    _write(folder, "consumes.csv", ["consumer", "provider"], CONSUMES)
+    # the headers come from the one schema; amount, currency and hours are left empty here
+    h = schema.header
+    _write(folder, "organizations.csv", h("organizations.csv"), ORGANIZATIONS)
+    _write(folder, "units.csv", h("units.csv"), UNITS)
+    _write(folder, "people.csv", h("people.csv"), PEOPLE)
+    _write(folder, "teams.csv", h("teams.csv"), TEAMS)
+    _write(folder, "team_members.csv", h("team_members.csv"), TEAM_MEMBERS)
+    _write(folder, "services.csv", h("services.csv"), SERVICES)
+    _write(folder, "consumes.csv", h("consumes.csv"), CONSUMES)
     _write(
         folder,
         "requests.csv",
-        [
-            "key",
-            "requester",
-            "team",
-            "service",
-            "status",
-            "payment",
-            "opened",
-            "accepted",
-            "target",
-            "closed",
-            "title",
-        ],
+        h("requests.csv", without=("amount", "currency")),
         [
             (k, rq, t, s, st, pay, ago(o), ago(a), ahead(tg), ago(c), title)
             for k, rq, t, s, st, pay, o, a, tg, c, title in REQUESTS
@@ -99,7 +84,7 @@ def write_workbook(folder: Path, today: date | None = None) -> None:
     _write(
         folder,
         "involvements.csv",
-        ["person", "team", "service", "role", "date", "source"],
+        h("involvements.csv", without=("hours",)),
         [(p, t, s, role, ago(d), src) for p, t, s, role, d, src in INVOLVEMENTS],
     )
 

@@ -232,7 +232,7 @@ _COLUMNS = (
 
 
 def _rebuild_all(cursor, insert_sql: str, params: list) -> None:
-    """Rebuild every relation, writing only the difference.
+    """Rebuild every relation, writing only the difference (into an empty table: all of them).
 
     The new relations are computed into a temporary table; then only the relations that
     vanished are deleted, the changed ones updated and the new ones inserted. After a small
@@ -240,6 +240,22 @@ def _rebuild_all(cursor, insert_sql: str, params: list) -> None:
     re-inserting a million indexed rows is what costs, not computing them).
     """
     rel = CustomerRelation._meta.db_table
+    cursor.execute(f"SELECT 1 FROM {rel} LIMIT 1")
+    if cursor.fetchone() is None:
+        # An empty table (a first import): no difference to take, the relations go straight
+        # into it — not through a temporary table, which wrote and read every one of them a
+        # second time (a third of the rebuild at 1 000 000 requests). Whether the indexes are
+        # dropped around the load is decided on what can come in: at most one relation per
+        # request or involvement.
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM engagements_request) + "
+            "(SELECT COUNT(*) FROM engagements_involvement)"
+        )
+        incoming = cursor.fetchone()[0]
+        # Only whether indexes are dropped around a large load (a speed-up, see bench/).
+        with bulk.loading(rel, incoming, 0):  # pragma: no mutate (the same rows either way)
+            cursor.execute(insert_sql, params)
+        return
     head, _, rest = insert_sql.partition("INSERT INTO")  # pragma: no mutate (it occurs once)
     select = rest[rest.index("SELECT ev.team_id") :]  # pragma: no mutate (it occurs once)
     cols = ", ".join(_COLUMNS)
@@ -247,17 +263,6 @@ def _rebuild_all(cursor, insert_sql: str, params: list) -> None:
     # pragma: no mutate start (SQL is case-blind)
     cursor.execute("CREATE TEMPORARY TABLE cm_new_relation AS " + head + select, params)
     # pragma: no mutate end
-    cursor.execute(f"SELECT COUNT(*) FROM {rel}")
-    if cursor.fetchone()[0] == 0:
-        # pragma: no mutate start (SQL is case-blind)
-        cursor.execute("SELECT COUNT(*) FROM cm_new_relation")
-        # pragma: no mutate end
-        n = cursor.fetchone()[0]
-        # Only whether indexes are dropped around a large load (a speed-up, see bench/).
-        with bulk.loading(rel, n, 0):  # pragma: no mutate (the same rows either way)
-            cursor.execute(f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM cm_new_relation")
-        cursor.execute("DROP TABLE cm_new_relation")  # pragma: no mutate (SQL is case-blind)
-        return
     # pragma: no mutate start (SQL is case-blind)
     cursor.execute("CREATE INDEX cm_new_relation_key ON cm_new_relation (team_id, person_id)")
     # pragma: no mutate end

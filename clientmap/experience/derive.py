@@ -140,13 +140,21 @@ def derive(
                 conds.append(_ids("notice_id", nt, delete_params))
             if not conds:
                 return 0
+            # The satisfaction groups of these requests' promises, before and after (notices
+            # are no figure). The DELETE and the INSERT write the same set of requests.
+            touched: list = []
+            mine = f"t.derived = {_true()} AND {_ids('t.request_id', rq, touched)}" if rq else ""
+            if mine:
+                store.touch_where(mine, touched)
             cursor.execute(
                 f"DELETE FROM {TABLE} WHERE derived = {_true()} AND ({' OR '.join(conds)})",
                 delete_params,
             )
             cursor.execute(f"INSERT INTO {TABLE} ({cols}) {_select(rw, nw)}", params)
-            store.mark_stale()
-            return cursor.rowcount
+            written = cursor.rowcount
+            if mine:
+                store.touch_where(mine, touched)
+            return written
         cursor.execute(f"SELECT 1 FROM {TABLE} WHERE derived = {_true()} LIMIT 1")
         if cursor.fetchone() is None:
             total = _from_empty(cursor)

@@ -26,6 +26,9 @@ from clientmap.catalog.models import Service
 from clientmap.directory.models import Person, Team
 from clientmap.engagements.models import Request
 
+# The touchpoint kinds the satisfaction figures read: answers, and promises fulfilled and due.
+FIGURE_KINDS = ("survey", "fulfilled", "due")
+
 
 class Touchpoint(models.Model):
     class Kind(models.TextChoices):
@@ -73,7 +76,7 @@ class Touchpoint(models.Model):
         blank=True,
         related_name="touchpoints",
         verbose_name=_("team"),
-        db_index=False,  # the (team, kind, day) index covers it
+        db_index=False,  # the figures' (team, kind, day) index; a team's deletion scans
     )
     service = models.ForeignKey(
         Service,
@@ -82,7 +85,7 @@ class Touchpoint(models.Model):
         blank=True,
         related_name="touchpoints",
         verbose_name=_("service"),
-        db_index=False,  # partial index below
+        db_index=False,  # the figures' (service, kind, day) index; a deletion scans
     )
     request = models.ForeignKey(
         Request,
@@ -141,14 +144,29 @@ class Touchpoint(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "kind", "day"], name="touchpoint_person_kind_day"),
-            models.Index(fields=["team", "kind", "day"], name="touchpoint_team_kind_day"),
-            models.Index(fields=["kind", "day"], name="touchpoint_kind_day"),
+            # The figures read three kinds only (answers, promises fulfilled and due): the
+            # (team, kind, day) and (kind, day) indexes hold those rows alone — a third of the
+            # derived ones — and the figures' queries name the same condition
+            # (``selectors.FIGURE_ROWS``) so that SQLite, which matches a partial index's
+            # condition term by term, uses them. Deleting a team or a service (SET NULL) scans.
+            models.Index(
+                fields=["team", "kind", "day"],
+                condition=Q(kind__in=FIGURE_KINDS),
+                name="touchpoint_figures_team",
+            ),
+            models.Index(
+                fields=["kind", "day"],
+                condition=Q(kind__in=FIGURE_KINDS),
+                name="touchpoint_figures",
+            ),
             models.Index(fields=["request", "kind"], name="touchpoint_request_kind"),
             models.Index(
                 fields=["notice"], condition=Q(notice__isnull=False), name="touchpoint_notice"
             ),
             models.Index(
-                fields=["service"], condition=Q(service__isnull=False), name="touchpoint_service"
+                fields=["service", "kind", "day"],
+                condition=Q(kind__in=FIGURE_KINDS, service__isnull=False),
+                name="touchpoint_figures_service",
             ),
             models.Index(
                 fields=["recorded_by"],
@@ -301,6 +319,7 @@ class SatisfactionRow(models.Model):
         indexes = [
             models.Index(fields=["by", "customer_kind", "answers"], name="satisfaction_answers"),
             models.Index(fields=["by", "customer_kind", "name"], name="satisfaction_name"),
+            models.Index(fields=["by", "group_id"], name="satisfaction_group"),  # scoped rebuild
         ]
 
     def __str__(self) -> str:
@@ -330,3 +349,21 @@ class SatisfactionRow(models.Model):
             ),
             Responses(self.sent, self.answered),
         )
+
+
+class SatisfactionChange(models.Model):
+    """A group of the satisfaction table (``SatisfactionRow``) whose inputs changed since it was
+    last built: a team, a service or an organization (``group_id``; None is the "(none)" group
+    of rows without a team or service), or every group (``by`` = "all"). Written in the
+    writing transaction beside the table's ``core.derived`` version, consumed by the next
+    rebuild (``experience.store.ensure_current``), which rebuilds just these groups."""
+
+    by = models.CharField(max_length=12)
+    group_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("satisfaction change")
+        verbose_name_plural = _("satisfaction changes")
+
+    def __str__(self) -> str:
+        return f"{self.by} {self.group_id}"

@@ -19,9 +19,14 @@ from django.utils import timezone
 
 from clientmap.directory.models import Organization
 from clientmap.experience import rules
-from clientmap.experience.models import Touchpoint
+from clientmap.experience.models import FIGURE_KINDS, Touchpoint
 
 BY = ("team", "service", "organization", "kind", "all")
+FEW_ORGANIZATIONS = 20  # up to this many, an organization filter goes through their people
+# The condition of the touchpoints' partial indexes for the figures (models.FIGURE_KINDS), named
+# in every figure query: SQLite uses a partial index only when the query holds its condition's
+# very term (PostgreSQL would prove it from ``kind = …``).
+FIGURE_ROWS = "{alias}.kind IN (" + ", ".join(f"'{k}'" for k in FIGURE_KINDS) + ")"
 
 
 # --- the contract the fit area codes against ----------------------------------------------------
@@ -162,9 +167,16 @@ def _filters(
     service_ids: list[int] | None = None,
 ) -> str:
     parts = []
+    # A few organizations: their people's rows, found through the person index, rather than
+    # every row of the window filtered by the person's organization.
+    org_column = (
+        f"{alias}.person_id IN (SELECT po.id FROM directory_person po WHERE po.organization_id"
+        if org_ids is not None and 0 < len(org_ids) <= FEW_ORGANIZATIONS
+        else "p.organization_id"
+    )
     for name, column, ids in (
         ("team", f"{alias}.team_id", team_ids),
-        ("org", "p.organization_id", org_ids),
+        ("org", org_column, org_ids),
         ("service", f"{alias}.service_id", service_ids),
     ):
         if ids is None:
@@ -173,10 +185,14 @@ def _filters(
             parts.append("1 = 0")
             continue
         names = []
-        for i, v in enumerate(ids):
+        for i, v in enumerate(x for x in ids if x is not None):
             params[f"{name}{i}"] = int(v)
             names.append(f"%({name}{i})s")
-        parts.append(f"{column} IN ({', '.join(names)})")
+        close = ")" if column.endswith("organization_id") and "SELECT" in column else ""
+        ors = [f"{column} IN ({', '.join(names)}){close}"] if names else []
+        if len(names) < len(ids):  # None: the rows without one (the "(none)" group)
+            ors.append(f"{column} IS NULL")
+        parts.append(ors[0] if len(ors) == 1 else f"({' OR '.join(ors)})")
     return "".join(f" AND {p}" for p in parts)
 
 
@@ -222,6 +238,8 @@ def _grouped(
     month = f", {rules.month_of(day)}" if monthly else ""
     extra = f", {also_group_by}" if also_group_by else ""
     filters = _filters(alias, params, team_ids=team_ids, org_ids=org_ids, service_ids=service_ids)
+    if table == Touchpoint._meta.db_table:
+        filters += f" AND {FIGURE_ROWS.format(alias=alias)}"
     sql = f"""
         SELECT {group} AS g{kind}{month}, {select}
         FROM {table} {alias}

@@ -406,15 +406,30 @@ class Engine:
                 self._exec(f"DELETE FROM {t} WHERE {rid} = %s", [rid_value])
 
     def _check_refs(self, name: str, refs: Iterable[Ref]) -> None:
-        for ref in refs:
-            target = KEYED[ref.entity].table
-            self._reject_rows(
-                name,
-                f"s.{ref.column} IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM {target} t WHERE t.key = s.{ref.column})",
-                f"unknown {_WHAT[ref.entity]} key",
-                ref.column,
-            )
+        self._checks(name, [self._ref_check(ref) for ref in refs])
+
+    def _ref_check(self, ref: Ref) -> tuple[str, str, str]:
+        target = KEYED[ref.entity].table
+        return (
+            f"s.{ref.column} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {target} t WHERE t.key = s.{ref.column})",
+            f"unknown {_WHAT[ref.entity]} key",
+            ref.column,
+        )
+
+    def _checks(self, name: str, checks: list[tuple[str, str, str]]) -> None:
+        """Report the staged rows failing each check (where, message, column), in order.
+
+        One scan first asks whether any row fails any of them: a clean file (the common case)
+        is read once, not once per check; a file with problems is checked one by one, as
+        before, for the messages."""
+        if not checks:
+            return
+        anything = " OR ".join(f"({where})" for where, _, _ in checks)
+        if not self._sql(f"SELECT 1 FROM stg_{name} s WHERE {anything} LIMIT 1"):
+            return
+        for where, message, column in checks:
+            self._reject_rows(name, where, message, column)
 
     def _keyed(self, e: Entity) -> None:
         name = e.name
@@ -424,22 +439,25 @@ class Engine:
         for column in self.skip_missing.get(name, []):
             n = self._exec(f"DELETE FROM stg_{name} WHERE soft = 0 AND {column} IS NULL")
             self.result.skipped[f"{name} without {column}"] = n
-        for column in [*e.required, *(r.column for r in e.refs if r.required)]:
-            self._reject_rows(
-                name, f"s.soft = 0 AND s.{column} IS NULL", "a value is required", column
-            )
-        self._check_refs(name, e.refs)
+        checks = [
+            (f"s.soft = 0 AND s.{column} IS NULL", "a value is required", column)
+            for column in [*e.required, *(r.column for r in e.refs if r.required)]
+        ]
+        checks += [self._ref_check(ref) for ref in e.refs]
         if e.self_ref:
             # A parent / manager may be defined in the same file: check against both.
             c = e.self_ref.column
-            self._reject_rows(
-                name,
-                f"s.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {e.table} t WHERE t.key = s.{c})"
-                f" AND NOT EXISTS (SELECT 1 FROM stg_{name} s2 WHERE s2.key = s.{c})",
-                f"unknown {_WHAT[name]} key",
-                c,
+            checks.append(
+                (
+                    f"s.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {e.table} t "
+                    f"WHERE t.key = s.{c}) AND NOT EXISTS (SELECT 1 FROM stg_{name} s2 "
+                    f"WHERE s2.key = s.{c})",
+                    f"unknown {_WHAT[name]} key",
+                    c,
+                )
             )
-            self._reject_rows(name, f"s.{c} = s.key", f"cannot be its own {c}", c)
+            checks.append((f"s.{c} = s.key", f"cannot be its own {c}", c))
+        self._checks(name, checks)
         if e is ORGANIZATIONS:
             self._check_home()
         if self.errors:

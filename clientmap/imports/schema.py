@@ -181,6 +181,31 @@ BY_FILE = {f.filename: f for f in FILES}
 BY_BLOCK = {f.block: f for f in FILES}
 
 
+def header(filename: str, *, without: tuple[str, ...] = ()) -> list[str]:
+    """The header row of a workbook file: its columns in the exporter's order, without the
+    optional columns in ``without`` (a generator that does not fill them). Files added by other
+    areas (``register_section``: wishes.csv, alerts.csv, …) are found too, once Django is set up.
+
+    Generators of workbooks (tests/story.py, scripts/make_demo.py, bench/world.py) take their
+    headers from here, never by hand."""
+    if filename in BY_FILE:
+        f = BY_FILE[filename]
+        names, required = f.names, f.required
+    else:
+        from clientmap.imports.workbook import _SECTIONS
+
+        section = next((s for s in _SECTIONS if s.filename == filename), None)
+        if section is None:
+            raise KeyError(f"{filename} is not a workbook file")
+        names, required = list(section.columns), list(section.required)
+    for name in without:
+        if name not in names:
+            raise KeyError(f"{filename} has no column {name!r}")
+        if name in required:
+            raise ValueError(f"{filename}: column {name!r} is required, it cannot be left out")
+    return [n for n in names if n not in without]
+
+
 # --- what the mapping language reads from here -----------------------------------------------
 
 _MAPPING_KIND = {"date": "date", "bool": "bool", "decimal": "decimal", "currency": "currency"}

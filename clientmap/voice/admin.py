@@ -9,6 +9,7 @@ from clientmap.voice.models import (
     Vote,
     Wish,
 )
+from clientmap.voice.services import _recount
 
 
 @admin.register(Wish)
@@ -24,10 +25,29 @@ class WishAdmin(admin.ModelAdmin):
 
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):
+    """Votes added, moved or deleted by hand: the wishes they touch are counted and weighed
+    again from the vote table (``services._recount``), as every other write of a vote does —
+    the wish list, the coverage figures and the demand sort read those stored figures."""
+
     list_display = ["wish", "person", "created"]
     search_fields = ["wish__key", "person__key", "person__name"]
     list_select_related = ["wish", "person"]
     autocomplete_fields = ["wish", "person"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        before = Vote.objects.filter(pk=obj.pk).values_list("wish_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        _recount(sorted({obj.wish_id, *([before] if before else [])}))
+
+    def delete_model(self, request, obj) -> None:
+        wish_id = obj.wish_id
+        super().delete_model(request, obj)
+        _recount([wish_id])
+
+    def delete_queryset(self, request, queryset) -> None:
+        wish_ids = sorted(set(queryset.values_list("wish_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        _recount(wish_ids)
 
 
 for model in (Comment, Follow, Notification):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
-from django.shortcuts import get_object_or_404
+from django.db import models
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -51,14 +52,17 @@ class StatusIn(Schema):
     reason: str = Field("", max_length=TEXT_MAX)
 
 
+def _key_of(what: str):
+    """A body field naming another object by its key (triage's target: a wish, a service)."""
+    return Field(min_length=1, max_length=200, description=f"key of {what}")
+
+
 class MergeIn(Schema):
-    into: str = Field(min_length=1, max_length=200, description="key of the surviving wish")
+    into: str = _key_of("the surviving wish")
 
 
 class CoverIn(Schema):
-    service: str = Field(
-        min_length=1, max_length=200, description="key of the service that already covers it"
-    )
+    service: str = _key_of("the service that already covers it")
 
 
 class CoverOut(Schema):
@@ -170,9 +174,7 @@ def similar(request, q: str):
 
 @router.post("/wishes/{key:key}/status", response=WishOut, summary="Triage (staff)", auth=STAFF)
 def status(request, key: str, payload: StatusIn):
-    if not is_staff(request.auth):
-        raise HttpError(403, "Triage is for staff.")
-    w = get_object_or_404(Wish, key=key)
+    w = _triaged(request, key)
     try:
         services.change_status(w, payload.status, by=request.auth, reason=payload.reason)
     except ValueError:
@@ -190,41 +192,67 @@ def _triaged(request, key: str) -> Wish:
     return w
 
 
-@router.post(
-    "/wishes/{key:key}/merge",
-    response=WishOut,
-    summary="Triage: merge this duplicate into a surviving wish (staff)",
-    description="Votes, comments and followers move to ``into``; a person who voted on both "
-    "counts once. Answers the surviving wish. The same as *Merge* on the wish page.",
-    auth=STAFF,
-)
-def merge(request, key: str, payload: MergeIn):
+T = TypeVar("T", bound=models.Model)
+
+
+def _triage(request, key: str, model: type[T], target: str, act: Callable[[Wish, T], object]):
+    """The one shape of a triage action on another object (merge into a wish, cover by a
+    service), as the wish page's form does it: staff only; the wish ``key`` names (404); the
+    ``model`` row ``target`` names (404 naming the key); ``act(wish, row)``, whose refusal (a
+    ``ValueError``) is a 400 saying why. Answers what ``act`` returns."""
     w = _triaged(request, key)
-    survivor = Wish.objects.filter(key=payload.into).first()
-    if survivor is None:
-        raise HttpError(404, f"No wish has the key {payload.into!r}.")
+    row = model.objects.filter(key=target).first()
+    if row is None:
+        raise HttpError(404, f"No {model._meta.model_name} has the key {target!r}.")
     try:
-        survivor = services.merge(w, survivor, by=request.auth)
+        return act(w, row)
     except ValueError as exc:
         raise HttpError(400, str(exc)) from None
-    return _out(survivor)
 
 
-@router.post(
-    "/wishes/{key:key}/cover",
-    response=CoverOut,
-    summary="Triage: link the service that already covers this wish (staff)",
-    description="The same as *Covered by a service* on the wish page; linking it twice is "
-    "harmless. Answers the wish's covering services.",
-    auth=STAFF,
+def _triage_route(action: str, response, summary: str, description: str):
+    """``POST /wishes/{key}/<action>``, staff with a read-write token, documented alike."""
+    return router.post(
+        f"/wishes/{{key:key}}/{action}",
+        response=response,
+        summary=f"Triage: {summary} (staff)",
+        description=description,
+        auth=STAFF,
+    )
+
+
+@_triage_route(
+    "merge",
+    WishOut,
+    "merge this duplicate into a surviving wish",
+    "Votes, comments and followers move to ``into``; a person who voted on both counts once. "
+    "Answers the surviving wish. The same as *Merge* on the wish page.",
+)
+def merge(request, key: str, payload: MergeIn):
+    return _out(
+        _triage(
+            request,
+            key,
+            Wish,
+            payload.into,
+            lambda w, into: services.merge(w, into, by=request.auth),
+        )
+    )
+
+
+@_triage_route(
+    "cover",
+    CoverOut,
+    "link the service that already covers this wish",
+    "The same as *Covered by a service* on the wish page; linking it twice is harmless. "
+    "Answers the wish's covering services.",
 )
 def cover(request, key: str, payload: CoverIn):
-    w = _triaged(request, key)
-    service = Service.objects.filter(key=payload.service).first()
-    if service is None:
-        raise HttpError(404, f"No service has the key {payload.service!r}.")
-    services.cover(w, service, by=request.auth)
-    return {"key": w.key, "covered_by": sorted(w.covered_by.values_list("key", flat=True))}
+    def act(w: Wish, service: Service) -> dict:
+        services.cover(w, service, by=request.auth)
+        return {"key": w.key, "covered_by": sorted(w.covered_by.values_list("key", flat=True))}
+
+    return _triage(request, key, Service, payload.service, act)
 
 
 @router.get(
@@ -234,4 +262,4 @@ def cover(request, key: str, payload: CoverIn):
 )
 def coverage(request, team: str = ""):
     t = Team.objects.filter(key=team).first() if team else None
-    return {"coverage": selectors.coverage(t), "attestation": selectors.attestation(t)}
+    return selectors.figures(t)

@@ -89,6 +89,10 @@ class Wish(models.Model):
             models.Index(
                 fields=["-weighted_demand", "-vote_count", "-created"], name="wish_demand"
             ),
+            # the wish list's other orders (most votes, newest): index scans, not a sort of
+            # every wish
+            models.Index(fields=["-vote_count", "-created"], name="wish_votes"),
+            models.Index(fields=["-created"], name="wish_created"),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from collections import Counter
 from django.db.models import Q, QuerySet
 
 from clientmap.core.roles import is_staff, person_of
-from clientmap.voice.coverage import attestation, coverage
+from clientmap.voice.coverage import attestation, coverage, figures
 from clientmap.voice.demand import (
     DEFAULT_GROUP_WEIGHTS,
     DEFAULT_WEIGHTS,
@@ -102,6 +102,7 @@ __all__ = [
     "attestation",
     "coverage",
     "demand_weights",
+    "figures",
     "group_weights",
     "normalise",
     "similar",

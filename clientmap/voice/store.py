@@ -24,8 +24,9 @@ override expires with the day, and the accounts are placed again) are its parame
 change rebuilds every wish set-based (one ``UPDATE``, after bringing the placements current); an
 override set or cleared (the accounts area's extra weight, read through
 ``hooks.demand_weight_cases``) recomputes the wishes of the organization's voters, in the
-override's transaction; a placement run outside that (a job, the CLI, an accounts import) rebuilds every
-wish once it has committed. They are connected by model label and by the audit event the
+override's transaction; a single write that places a few accounts again (fit *amends* today's
+run) recomputes the wishes of those accounts' people, in the amend's transaction; a new
+placement run (a job, the CLI, an accounts import) rebuilds every wish once it has committed. They are connected by model label and by the audit event the
 accounts area records, so this layer imports nothing from above. (A process that dies between a
 run's commit and that rebuild leaves the fit part of the weights a day old at most: the next
 day rebuilds.)
@@ -118,11 +119,33 @@ def on_relations(sender, everyone: bool, person_ids, organization_ids, **kwargs)
 
 
 def on_placements(sender, instance, created: bool = False, **kwargs) -> None:
-    """A fit placement run was recorded: every vote may weigh differently — weigh them all
-    again once the run is committed (its snapshots are written after this row), unless the run
-    is the one ``refresh`` asked for before weighing every vote again."""
-    if not getattr(_local, "rebuilding", False):
+    """A fit placement run was recorded. A new run places every account: every vote may weigh
+    differently — weigh them all again once it is committed (its snapshots are written after
+    this row). An *amended* run (a single write placed a few accounts again: the run is saved
+    after their snapshots) changes only the groups of those accounts — recompute the wishes
+    their people voted on, in the amend's transaction (:func:`amended_organizations`). Nothing
+    when the run is the one ``refresh`` asked for before weighing every vote again."""
+    if getattr(_local, "rebuilding", False):
+        return
+    orgs = None if created else amended_organizations()
+    if orgs is None:
         transaction.on_commit(lambda: derived.rebuild(TABLE, derived.EVERYTHING))
+    else:
+        refresh_voters(organization_ids=orgs)
+
+
+def amended_organizations() -> list[int] | None:
+    """The accounts the placements are being amended for: what was marked stale for them
+    (``core.derived``'s scope of ``fit_placements``, still pending while its refresh runs) —
+    the organizations named and those of the people named, as the amend maps them. None when
+    that is everyone or nothing is pending (not an amend of a few: weigh everything)."""
+    pending, _last = derived._pending_changes(FIT_TABLE)
+    if pending.everyone or not pending:
+        return None
+    people = Person.objects.filter(pk__in=sorted(pending.person_ids))
+    return sorted(
+        set(pending.organization_ids) | set(people.values_list("organization_id", flat=True))
+    )
 
 
 FIT_ACTIONS = ("fit.override", "fit.clear")

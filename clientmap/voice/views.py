@@ -32,7 +32,7 @@ def _person(request: HttpRequest):
 def portal(request: HttpRequest) -> HttpResponse:
     """Every signed-in person with a profile: the wishes they may see, most wanted first."""
     person = _person(request)
-    qs = selectors.visible_wishes(request.user).select_related("team", "author")
+    qs = selectors.visible_wishes(request.user).select_related("team")
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     if q:
@@ -224,15 +224,25 @@ def triage(request: HttpRequest, key: str) -> HttpResponse:
 
 @internal_required
 def coverage(request: HttpRequest) -> HttpResponse:
-    team = Team.objects.filter(key=request.GET.get("team", "")).first()
+    """Coverage and the virtuous cycle, for every team or one: two aggregate queries
+    (``coverage.figures``). The team is a searchable key field (thousands of teams: the list
+    is filled as one types, not rendered into every page)."""
+    key = request.GET.get("team", "").strip()
+    team = Team.objects.filter(key=key).first() if key else None
+    if key and team is None:
+        messages.error(
+            request,
+            _("No team has the key “%(key)s”: pick one from the list as you type.") % {"key": key},
+        )
+    figures = selectors.figures(team)
     return render(
         request,
         "voice/coverage.html",
         {
-            "coverage": selectors.coverage(team),
-            "cycle": selectors.attestation(team),
+            "coverage": figures["coverage"],
+            "cycle": figures["attestation"],
             "team": team,
-            "teams": Team.objects.order_by("name"),
+            "team_key": key,
         },
     )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from clientmap.experience.models import Survey
 from tests import factories as f
@@ -113,3 +115,28 @@ def test_never_asked_api_refuses_a_negative_offset_or_months(client, db) -> None
         r = client.get(f"/api/experience/never-asked?{query}", **auth)
         assert r.status_code == 422, (query, r.status_code)
     assert client.get("/api/experience/never-asked?offset=0", **auth).status_code == 200
+
+
+def test_never_asked_api_pages_the_list_in_its_order(chain, client) -> None:  # noqa: F811
+    from clientmap.experience import selectors
+
+    auth = f.bearer(f.user("api-staff-na", staff=True))
+    expected = [p.key for p in selectors.never_asked(team=chain["apps"])]
+    assert len(expected) >= 2
+    got = []
+    for offset in range(0, len(expected) + 1):
+        r = client.get(f"/api/experience/never-asked?team=apps&limit=1&offset={offset}", **auth)
+        assert r.json()["total"] == len(expected)
+        got += [p["key"] for p in r.json()["people"]]
+    assert got == expected
+    now = timezone.now()
+    Survey.objects.create(
+        person=chain["buyer"],
+        team=chain["apps"],
+        reason="segment",
+        sent_at=now,
+        expires_at=now + timedelta(days=9),
+    )
+    r = client.get("/api/experience/never-asked?team=apps", **auth).json()
+    assert "buyer" not in [p["key"] for p in r["people"]]
+    assert r["total"] == len(expected) - 1

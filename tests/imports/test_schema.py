@@ -50,3 +50,24 @@ def test_exporter_writes_the_schema_header(tmp_path) -> None:
     for f in schema.FILES:
         with open(tmp_path / f.filename, encoding="utf-8") as fh:
             assert next(csv.reader(fh)) == f.names
+
+
+def test_generators_take_their_headers_from_the_schema() -> None:
+    """tests/story.py, scripts/make_demo.py and bench/world.py write no header by hand."""
+    assert schema.header("requests.csv") == schema.BY_FILE["requests.csv"].names
+    assert schema.header("requests.csv", without=("amount", "currency")) == [
+        n for n in schema.BY_FILE["requests.csv"].names if n not in ("amount", "currency")
+    ]
+    assert schema.header("votes.csv") == next(
+        list(s.columns) for s in workbook._SECTIONS if s.filename == "votes.csv"
+    )
+    with pytest.raises(ValueError, match="required"):
+        schema.header("requests.csv", without=("key",))
+    with pytest.raises(KeyError):
+        schema.header("requets.csv")
+    root = Path(__file__).resolve().parents[2]
+    for path in (root / "tests" / "story.py", root / "scripts" / "make_demo.py"):
+        text = path.read_text(encoding="utf-8")
+        assert '["key", "name"' not in text and '["team", "person"]' not in text, path
+    text = (root / "bench" / "world.py").read_text(encoding="utf-8")
+    assert '["key", "name"' not in text and '"requester",\n' not in text

@@ -11,7 +11,7 @@ import pytest
 
 from clientmap.catalog.models import Service
 from clientmap.directory.models import Organization, Person, Team
-from clientmap.voice import selectors
+from clientmap.voice import selectors, services
 from clientmap.voice.models import Attestation, Vote, Wish
 from tests import factories as f
 
@@ -48,7 +48,7 @@ def _world(seed: int, *, with_home: bool = True) -> list[Team]:
         for s in rnd.sample(svcs, rnd.choice([0, 0, 1, 2])):
             w.covered_by.add(s)
         for p in rnd.sample(people, rnd.choice([0, 1, 3, 8])):
-            Vote.objects.create(wish=w, person=p)
+            services.vote(w, p)  # as every vote is cast: the wish's vote count follows
         for p in rnd.sample(people, rnd.choice([0, 0, 2])):
             Attestation.objects.create(
                 wish=w,
@@ -125,7 +125,107 @@ def test_coverage_and_attestation_equal_a_plain_count(seed, with_home) -> None:
 @pytest.mark.django_db
 def test_coverage_is_one_query_and_attestation_two(django_assert_num_queries) -> None:
     _world(4)
-    with django_assert_num_queries(2):  # the home organization, the grouped wishes
+    with django_assert_num_queries(1):  # the grouped wishes (the home organization joined)
         selectors.coverage()
     with django_assert_num_queries(2):
         selectors.attestation()
+    with django_assert_num_queries(2):  # both: the grouped wishes once, the attestations
+        figures = selectors.figures()
+    assert figures == {"coverage": selectors.coverage(), "attestation": selectors.attestation()}
+
+
+@pytest.mark.django_db
+def test_coverage_never_joins_the_vote_table() -> None:
+    """The votes of a group are the sum of the wishes' exact vote counts (kept by every vote,
+    unvote and merge), not a count over the vote table per wish."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _world(5)
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.figures()
+    assert not any("voice_vote" in q["sql"] for q in ctx.captured_queries)
+
+
+def _figures_equal_a_plain_count(teams) -> None:
+    for team in (None, *teams):
+        assert selectors.figures(team) == {
+            "coverage": _plain_coverage(team),
+            "attestation": _plain_attestation(team),
+        }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [6, 7])
+def test_every_input_change_is_seen_by_the_next_read(seed, client) -> None:
+    """Each write the figures depend on — a vote, an unvote, a merge, an unmerge (the admin
+    clears the link), a covering service linked, unlinked or retired, the author's side, a
+    wish's status, votes added and deleted in the admin, a voter deleted — is in the next
+    read, equal to the plain count."""
+    rnd = random.Random(seed)
+    teams = _world(seed)
+    _figures_equal_a_plain_count(teams)
+    live = list(Wish.objects.filter(merged_into__isnull=True).order_by("id"))
+    people = list(Person.objects.order_by("id"))
+    a, b = live[0], live[1]
+
+    voter = next(p for p in people if not Vote.objects.filter(wish=a, person=p).exists())
+    assert services.vote(a, voter)
+    _figures_equal_a_plain_count(teams)
+    assert services.unvote(a, voter)
+    _figures_equal_a_plain_count(teams)
+
+    services.vote(b, rnd.choice(people))
+    services.merge(b, a)  # b's votes move to a (counted once)
+    _figures_equal_a_plain_count(teams)
+    b.refresh_from_db()
+    b.merged_into = None  # unmerged by hand: back in the figures with what it holds now
+    b.save()
+    _figures_equal_a_plain_count(teams)
+
+    svc = Service.objects.filter(status=Service.Status.LIVE).first()
+    services.cover(b, svc)  # a live service covers it
+    _figures_equal_a_plain_count(teams)
+    Service.objects.filter(pk=svc.pk).update(status=Service.Status.RETIRED)
+    _figures_equal_a_plain_count(teams)
+    b.covered_by.clear()
+    _figures_equal_a_plain_count(teams)
+
+    home = Organization.objects.filter(is_home=True).first()
+    author = a.author
+    outside = Organization.objects.filter(is_home=False).order_by("id").first()
+    author.organization = outside if author.organization_id == home.pk else home
+    author.save()  # the author changes side
+    _figures_equal_a_plain_count(teams)
+
+    for status in (Wish.Status.ALREADY_COVERED, Wish.Status.DELIVERED, Wish.Status.DECLINED):
+        services.change_status(a, status)
+        _figures_equal_a_plain_count(teams)
+
+    client.force_login(f.user("cov-admin", staff=True, is_superuser=True))
+    newcomer = f.person()
+    r = client.post(
+        "/admin/voice/vote/add/",
+        {"wish": a.pk, "person": newcomer.pk, "created_0": "", "created_1": ""},
+    )
+    assert r.status_code == 302, r.content[:2000]
+    _figures_equal_a_plain_count(teams)
+    vote = Vote.objects.filter(wish=a).order_by("id").first()
+    r = client.post(f"/admin/voice/vote/{vote.pk}/delete/", {"post": "yes"})
+    assert r.status_code == 302
+    _figures_equal_a_plain_count(teams)
+    crowded = max(live[2:], key=lambda w: (Vote.objects.filter(wish=w).count(), -w.pk))
+    ids = list(Vote.objects.filter(wish=crowded).values_list("pk", flat=True))
+    assert ids
+    r = client.post(
+        "/admin/voice/vote/",
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+    assert r.status_code == 302
+    _figures_equal_a_plain_count(teams)
+
+    gone = Vote.objects.filter(wish__merged_into__isnull=True).order_by("id").first().person
+    Attestation.objects.filter(person=gone).delete()
+    Wish.objects.filter(author=gone).update(author=newcomer)
+    gone.delete()  # a voter deleted: their votes go by cascade
+    _figures_equal_a_plain_count(teams)

@@ -122,3 +122,38 @@ def test_sorting_by_demand_reads_the_stored_column(home) -> None:
     # never below zero, never drifting: an unvote takes back exactly what the vote added
     services.unvote(high, ranked[0].votes.first().person)
     assert Wish.objects.filter(pk=high.pk, weighted_demand=F("vote_count")).exists()
+
+
+def _wish_updates(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "voice_wish"')]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_single_account_write_reweighs_only_its_voters_wishes(settings) -> None:
+    """A write that places one account again (fit amends today's run) brings the stored
+    demand equal to the reference again by recomputing the wishes that account's people voted
+    on — never every wish (the amend used to set off a rebuild of all of them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clientmap.fit import selectors as fit_selectors
+    from clientmap.fit.models import Intent, Rating
+
+    settings.CLIENTMAP = {**settings.CLIENTMAP, "VOICE_GROUP_WEIGHTS": {1: 2, 2: 5, 3: 1, 4: 4}}
+    _rnd, people, _teams, _wishes = _world(4)
+    _check()  # the first read placed the accounts
+    voters = Vote.objects.values_list("person__organization_id", flat=True)
+    placed = fit_selectors.current()
+    org = next(o for o in sorted(set(voters)) if o in placed)
+    before = placed[org].group
+    with CaptureQueriesContext(connection) as ctx:
+        for i in range(3):  # the customer says they are leaving, staff rate them badly
+            Intent.objects.create(
+                organization_id=org, date=date.today(), wants="leave", source=f"call {i}"
+            )
+            Rating.objects.create(organization_id=org, rater=people[i], score=1, date=date.today())
+        derived.ensure_current()
+    assert fit_selectors.current()[org].group != before  # the account moved group
+    updates = _wish_updates(ctx.captured_queries)
+    assert updates and all('WHERE "voice_wish"."id" IN' in sql for sql in updates), updates
+    _check()

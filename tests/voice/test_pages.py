@@ -86,3 +86,23 @@ def test_coverage_page_for_internal_users(client, world) -> None:
     assert client.get("/voice/coverage/").status_code == 200
     client.login(username="portal", password=demo.PASSWORD)
     assert client.get("/voice/coverage/").status_code == 302  # portal users go to the portal
+
+
+def test_coverage_page_filters_by_a_team_picked_by_key(client) -> None:
+    """The team is a searchable key field (thousands of teams are not rendered into the page):
+    a key shows that team's figures, a typo says so and shows every team's."""
+    f.home_org()
+    mine, other = f.team(key="t-mine", name="Mine"), f.team(key="t-other", name="Other")
+    author = f.person()
+    for team, n in ((mine, 2), (other, 3)):
+        for i in range(n):
+            services.submit_wish(author, f"{team.key} wish {i}", team=team)
+    client.force_login(f.user("cov-staff", staff=True))
+    page = client.get("/voice/coverage/").content.decode()
+    assert 'list="pick-team"' in page and "t-other" not in page  # no option per team
+    r = client.get("/voice/coverage/", {"team": "t-mine"})
+    assert r.context["team"] == mine and r.context["coverage"]["all"]["wishes"] == 2
+    assert 'value="t-mine"' in r.content.decode()
+    r = client.get("/voice/coverage/", {"team": "t-typo"})
+    assert r.context["team"] is None and r.context["coverage"]["all"]["wishes"] == 5
+    assert "No team has the key “t-typo”" in r.content.decode()

@@ -90,7 +90,7 @@ PINS: dict[str, int] = {
     "voice-portal": 6,  # demand stored on the wish (voice.store)
     "voice-portal-by-demand": 6,
     "voice-wish": 10,
-    "voice-coverage": 9,
+    "voice-coverage": 5,  # coverage and attestation in two aggregates; no team list, no home
     "imports": 4,
     "api-team-customers": 11,
     "api-evidence": 10,
@@ -108,7 +108,7 @@ PINS: dict[str, int] = {
     "api-unreached": 6,
     "api-wishes": 5,
     "api-wishes-by-demand": 5,
-    "api-coverage": 7,
+    "api-coverage": 5,  # the same two aggregates
     "api-import-jobs": 4,
 }
 

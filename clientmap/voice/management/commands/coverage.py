@@ -30,8 +30,8 @@ class Command(BaseCommand):
             team = Team.objects.filter(key=opts["team"]).first()
             if team is None:
                 raise CommandError(_("No team with key %(key)r.") % {"key": opts["team"]})
-        cov = selectors.coverage(team)
-        att = selectors.attestation(team)
+        figures = selectors.figures(team)
+        cov, att = figures["coverage"], figures["attestation"]
         if opts["json"]:
             self.stdout.write(json.dumps({"coverage": cov, "attestation": att}, indent=2))
             return
