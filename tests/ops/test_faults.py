@@ -13,6 +13,10 @@ They take minutes (a worker process started per point), so the suite runs them o
 PostgreSQL, the production database, where the kills found the one defect so far (an import's
 data committed before its outcome: the retry then audited every row as "unchanged"; a fast test
 of that on both databases is ``tests/ops/test_jobs.py::test_an_import_and_its_outcome_commit_together``).
+A kill during the import's COMMIT does not stop it: PostgreSQL finishes it after its client died,
+so the checks read only once the dead worker's last transaction has ended
+(``fault_driver.settle``; ``tests/ops/test_fault_reader.py``) — a reader started meanwhile saw the
+imported accounts without their placements, which once passed for a lost mark.
 On SQLite run them with CLIENTMAP_FAULTS_ON_SQLITE=1.
 """
 
