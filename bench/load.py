@@ -9,10 +9,14 @@ constant, through the same server, middleware and session) — the target is eve
 ≥ 0.5× the bare view. ``--soak MINUTES`` then cycles through all pages and samples the server
 processes' memory (RSS) every 10 s: it must stay flat. Results: bench/results/load.json.
 
-A ``clientmap worker`` runs beside the server, as in production. Before the pages, the run
-tries **the first request after a change**: it makes every derived table due for a whole
-rebuild (what a new day does: the relations lapse with the date) and times the first overview
-request — which must not wait for the rebuild: the worker makes it while the page is served
+``--template bench1m`` makes a missing ``--database-url`` a copy of a world built once (the
+shared 1M world; the template itself is never served); ``--only REGEX`` drives only some pages
+(the bare view always, first and again at the end: the ratios are to the mean of the two).
+
+A ``clientmap worker`` runs beside the server, as in production. After the pages (and the
+soak), the run tries **the first request after a change**: it makes every derived table due
+for a whole rebuild (what a new day does: the relations lapse with the date) and times the
+first overview request — which must not wait for the rebuild: the worker makes it while the page is served
 from the last complete build (``X-Clientmap-Catching-Up``) — and how long until the tables
 are current again.
 """
@@ -24,6 +28,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -59,8 +64,10 @@ print(json.dumps({"session": s.session_key, "team": team, "person": person, "org
                   "requests": __import__("clientmap.engagements.models", fromlist=["Request"]).Request.objects.count()}))
 """
 
+BARE = "/bench/bare/"
+BARE_AGAIN = "bare view (constant), again at the end"
 PAGES = [
-    ("bare view (constant)", "/bench/bare/"),
+    ("bare view (constant)", BARE),
     ("home / overview", "/"),
     ("teams", "/teams/"),
     ("a team's customers (the largest team)", "/teams/{team}/"),
@@ -223,16 +230,29 @@ def _analyze(url: str) -> None:
         conn.execute("ANALYZE")
 
 
-def _create_database(url: str) -> None:
-    """The scratch database, made when missing."""
+def _create_database(url: str, template: str = "") -> None:
+    """The scratch database, made when missing (a copy of ``template`` when given: a shared
+    world built once, never served itself)."""
     import psycopg
     from psycopg import sql
 
     base, _, name = url.rpartition("/")
     name = name.split("?")[0]
+    if template and template == name:
+        raise SystemExit(f"--template {template} is the world to copy, not the one to serve")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            query = "CREATE DATABASE {} TEMPLATE {}" if template else "CREATE DATABASE {}"
+            ids = [sql.Identifier(n) for n in (name, template) if n]
+            for attempt in range(30):
+                try:
+                    conn.execute(sql.SQL(query).format(*ids))
+                    break
+                except psycopg.errors.ObjectInUse:  # someone else is copying the template
+                    if attempt == 29:
+                        raise
+                    time.sleep(10)
+            print(f"created {name}" + (f" from {template}" if template else ""), flush=True)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -248,6 +268,17 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--soak", type=float, default=0, help="minutes of soak (memory flat)")
+    parser.add_argument(
+        "--template",
+        default="",
+        help="make a missing --database-url a copy of this database (a world built once)",
+    )
+    parser.add_argument(
+        "--only", default="", help="a regular expression: only the pages whose name matches"
+    )
+    parser.add_argument(
+        "--no-new-day", action="store_true", help="leave out the first request after a new day"
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("--database-url postgres://…/scratch is required (it may be emptied)")
@@ -267,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict:
             raise SystemExit("setup failed")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    _create_database(args.database_url)
+    _create_database(args.database_url, args.template)
     subprocess.run([*cm, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     info = setup()
     built = False
@@ -310,6 +341,7 @@ def main(argv: list[str] | None = None) -> dict:
         "concurrency": args.concurrency,
         "server": {"workers": args.workers or "default", "threads": args.threads},
         "pages": {},
+        "load_average_at_start": os.getloadavg(),
     }
     try:
         deadline = time.time() + 180
@@ -328,19 +360,25 @@ def main(argv: list[str] | None = None) -> dict:
         deadline = time.time() + 120
         while b'"worker": "ok"' not in _body(port, "/healthz") and time.time() < deadline:
             time.sleep(1)
-        results["after_a_change"] = first_request_after_a_change(port, cookie, args.database_url)
-        for name, path in PAGES:
+        pages = [(n, p) for n, p in PAGES if p == BARE or not args.only or re.search(args.only, n)]
+        # the bare view first and again last: the machine's load moves during a run
+        for name, path in [*pages, (BARE_AGAIN, BARE)]:
             url = path.format(**info)
             drive(port, url, cookie, min(2.0, args.seconds / 5), 2)  # warm up
             r = drive(port, url, cookie, args.seconds, args.concurrency)
-            results["pages"][name] = {"path": url, **r}
+            load = round(os.getloadavg()[0], 2)
+            results["pages"][name] = {"path": url, **r, "load_average": load}
             print(
-                f"{name:45s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f} ms  errors {sum(r['errors'].values())}",
+                f"{name:45s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f} ms  errors {sum(r['errors'].values())}  load {load}",
                 flush=True,
             )
-        bare = results["pages"]["bare view (constant)"]["rps"] or 1
+        bare = statistics.fmean(results["pages"][n]["rps"] for n in (PAGES[0][0], BARE_AGAIN)) or 1
+        results["bare_rps"] = round(bare, 1)
         for r in results["pages"].values():
             r["ratio_to_bare"] = round(r["rps"] / bare, 2)
+        print(f"bare view, mean of both: {bare:.1f} req/s", flush=True)
+        for name, r in results["pages"].items():
+            print(f"{name:45s} {r['ratio_to_bare']:5.2f}× bare", flush=True)
         if args.soak:
             samples = []
             end = time.time() + args.soak * 60
@@ -348,15 +386,30 @@ def main(argv: list[str] | None = None) -> dict:
                 for _name, path in PAGES[1:]:
                     drive(port, path.format(**info), cookie, 1.0, args.concurrency)
                 samples.append(
-                    {"t": round(args.soak * 60 - (end - time.time())), "rss_mb": rss_mb(server.pid)}
+                    {
+                        "t": round(args.soak * 60 - (end - time.time())),
+                        "rss_mb": rss_mb(server.pid),
+                        "load": round(os.getloadavg()[0], 2),
+                    }
                 )
                 print(f"soak {samples[-1]}", flush=True)
             results["soak"] = samples
+        # Last (its whole rebuilds at 1M keep the worker busy for minutes, on the same cores):
+        # the first request after a new day must not wait for them.
+        if not args.no_new_day:
+            results["after_a_change"] = first_request_after_a_change(
+                port, cookie, args.database_url
+            )
     finally:
-        worker.terminate()
-        server.terminate()
-        server.wait(timeout=60)
-        worker.wait(timeout=60)
+        for proc in (worker, server):
+            proc.terminate()
+        for proc in (worker, server):
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a worker inside a long rebuild finishes it first
+                proc.kill()
+                proc.wait(timeout=60)
+    results["load_average_at_end"] = os.getloadavg()
     out = ROOT / "bench" / "results" / "load.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
