@@ -34,6 +34,9 @@ IGNORED = {
     "core.derivedstate",
     "core.stalescope",
     "experience.derivestate",
+    # pending-change records of the satisfaction table (like core.stalescope): a retried import
+    # writes its groups once more; the rows they lead to are compared
+    "experience.satisfactionchange",
 }
 
 
