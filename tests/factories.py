@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 
@@ -104,3 +106,50 @@ def bearer(who, *, read_only: bool = False) -> dict:
         who = get_user_model().objects.get(username=who)
     _record, text = tokens.create_token(who, read_only=read_only)
     return {"HTTP_AUTHORIZATION": f"Bearer {text}"}
+
+
+def random_world(
+    rnd: random.Random,
+    *,
+    orgs: int = 4,
+    people: int = 30,
+    teams: int = 6,
+    requests: int = 120,
+    ages: tuple[int, ...] = (3, 200, 500, 900),
+    involvements: int = 25,
+    memberships: int = 4,
+    person_name: Callable[[int], str] | None = None,
+    team_name: Callable[[int], str] | None = None,
+) -> tuple[list[Person], list[Team]]:
+    """A random world for the equality tests (a stored figure against the query it replaces):
+    the home organization twice as likely as each other one, requests in every status and
+    payment at the given ages in days, involvements in every C1 role, a few memberships (a team
+    is not its own customer). The same ``rnd`` state gives the same world."""
+    home = home_org()
+    choices = [home, home, *[org() for _ in range(orgs)]]
+    crowd = [
+        person(
+            organization=rnd.choice(choices), **({"name": person_name(i)} if person_name else {})
+        )
+        for i in range(people)
+    ]
+    squads = [team(**({"name": team_name(i)} if team_name else {})) for i in range(teams)]
+    today = date.today()
+    for _ in range(requests):
+        request(
+            rnd.choice(crowd),
+            rnd.choice(squads),
+            status=rnd.choice(Request.Status.values),
+            payment=rnd.choice(Request.Payment.values),
+            opened=today - timedelta(days=rnd.choice(ages)),
+        )
+    for _ in range(involvements):
+        involvement(
+            rnd.choice(crowd),
+            rnd.choice(squads),
+            rnd.choice(["decides", "specifies", "implements"]),
+            date=today - timedelta(days=rnd.choice([10, 700])),
+        )
+    for _ in range(memberships):
+        TeamMembership.objects.get_or_create(team=rnd.choice(squads), person=rnd.choice(crowd))
+    return crowd, squads

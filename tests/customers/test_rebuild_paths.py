@@ -5,44 +5,26 @@ new relations), or person by person (a scoped rebuild) — on random worlds."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
 
 import pytest
 
 from clientmap.core import bulk
 from clientmap.customers import rules
 from clientmap.customers.models import CustomerRelation
-from clientmap.directory.models import Person, TeamMembership
-from clientmap.engagements.models import Request
+from clientmap.directory.models import Person
 from tests import factories as f
 
 FIELDS = [c for c in rules._COLUMNS]
 
 
 def _world(seed: int) -> None:
-    rnd = random.Random(seed)
-    home = f.home_org()
-    orgs = [home, home, *[f.org() for _ in range(4)]]
-    people = [f.person(organization=rnd.choice(orgs)) for _ in range(30)]
-    teams = [f.team() for _ in range(6)]
-    today = date.today()
-    for _ in range(150):
-        f.request(
-            rnd.choice(people),
-            rnd.choice(teams),
-            status=rnd.choice(Request.Status.values),
-            payment=rnd.choice(Request.Payment.values),
-            opened=today - timedelta(days=rnd.choice([3, 200, 500, 900, 2000])),
-        )
-    for _ in range(30):
-        f.involvement(
-            rnd.choice(people),
-            rnd.choice(teams),
-            rnd.choice(["decides", "specifies", "implements"]),
-            date=today - timedelta(days=rnd.choice([10, 700])),
-        )
-    for _ in range(5):
-        TeamMembership.objects.get_or_create(team=rnd.choice(teams), person=rnd.choice(people))
+    f.random_world(
+        random.Random(seed),
+        requests=150,
+        ages=(3, 200, 500, 900, 2000),
+        involvements=30,
+        memberships=5,
+    )
 
 
 def _rows() -> list[tuple]:

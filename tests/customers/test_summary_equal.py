@@ -5,7 +5,6 @@ queries they replace, on random worlds — and stay equal after the writes that 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
 
 import pytest
 from django.db.models import Count, Exists, OuterRef, Q
@@ -19,30 +18,10 @@ from tests import factories as f
 
 
 def _world(seed: int) -> tuple[list[Person], list[Team]]:
-    rnd = random.Random(seed)
-    home = f.home_org()
-    orgs = [home, home, *[f.org() for _ in range(4)]]
-    people = [f.person(organization=rnd.choice(orgs), name=f"N{i % 7}") for i in range(30)]
-    teams = [f.team(name=f"T{i % 3}") for i in range(6)]  # names repeat: the tie-break
-    today = date.today()
-    for _i in range(120):
-        f.request(
-            rnd.choice(people),
-            rnd.choice(teams),
-            status=rnd.choice(Request.Status.values),
-            payment=rnd.choice(Request.Payment.values),
-            opened=today - timedelta(days=rnd.choice([3, 200, 500, 900])),
-        )
-    for _ in range(25):
-        f.involvement(
-            rnd.choice(people),
-            rnd.choice(teams),
-            rnd.choice(["decides", "specifies", "implements"]),
-            date=today - timedelta(days=rnd.choice([10, 700])),
-        )
-    for _ in range(4):
-        TeamMembership.objects.get_or_create(team=rnd.choice(teams), person=rnd.choice(people))
-    return people, teams
+    # names repeat: the tie-break
+    return f.random_world(
+        random.Random(seed), person_name=lambda i: f"N{i % 7}", team_name=lambda i: f"T{i % 3}"
+    )
 
 
 def _plain_overview() -> dict:
