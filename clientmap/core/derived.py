@@ -223,7 +223,9 @@ def versions() -> dict[str, tuple[int, int, str]]:
     }
 
 
-def _pending_changes(name: str) -> tuple[Changes, int | None]:
+def pending_changes(name: str) -> tuple[Changes, int | None]:
+    """What is marked stale for derived table ``name`` and not yet brought current (the scopes
+    of its pending rows, merged), with the id of the last of those rows (None when none)."""
     from clientmap.core.models import StaleScope
 
     changes, last = Changes(), None
@@ -267,7 +269,7 @@ def rebuild(name: str, changes: Changes | None = None) -> None:
             )
             state = DerivedState.objects.select_for_update().get(name=name)
             params = entry.parameters()
-            todo, last = _pending_changes(name)
+            todo, last = pending_changes(name)
             if changes is not None:
                 todo = todo | changes
             if state.built == 0 or state.built_for != params:

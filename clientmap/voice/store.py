@@ -139,7 +139,7 @@ def amended_organizations() -> list[int] | None:
     (``core.derived``'s scope of ``fit_placements``, still pending while its refresh runs) —
     the organizations named and those of the people named, as the amend maps them. None when
     that is everyone or nothing is pending (not an amend of a few: weigh everything)."""
-    pending, _last = derived._pending_changes(FIT_TABLE)
+    pending, _last = derived.pending_changes(FIT_TABLE)
     if pending.everyone or not pending:
         return None
     people = Person.objects.filter(pk__in=sorted(pending.person_ids))
