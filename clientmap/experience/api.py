@@ -16,7 +16,7 @@ from clientmap.core.roles import is_staff
 from clientmap.customers.models import Kind
 from clientmap.directory.models import Organization, Person, Team
 from clientmap.engagements.models import Request
-from clientmap.experience import report, selectors, services
+from clientmap.experience import derive, report, selectors, services
 from clientmap.experience.models import Touchpoint
 
 router = Router(tags=["experience"])
@@ -25,7 +25,7 @@ KINDS = {0: "external_paying", 1: "external_nonpaying", 2: "internal"}
 
 
 class TouchpointOut(Schema):
-    id: int
+    id: int | None  # None: a request's opened, accepted or declined touchpoint (not stored)
     key: str | None
     derived: bool
     person: str
@@ -186,10 +186,16 @@ def journey(request, key: str, team: str | None = None):
     person = get_object_or_404(Person, key=key)
     selectors.journey(person, limit=1)  # derives notices sent since the last rebuild
     qs = Touchpoint.objects.filter(person=person)
-    if team:
-        qs = qs.filter(team=_team(team))
+    t = _team(team)
+    if t is not None:
+        qs = qs.filter(team=t)
     qs = qs.select_related("person", "team", "service", "request").order_by("-day", "-id")
-    return [_tp(t) for t in qs]
+    stored = [((tp.day, 1, tp.pk, 0), tp) for tp in qs]
+    # opened, accepted, declined: read from the requests (no id), after the day's stored ones
+    found = derive.events(person, t)
+    read = [((e.day, 0, -i, 0), e) for i, e in enumerate(found)]
+    rows = sorted(stored + read, key=lambda x: x[0], reverse=True)
+    return [_tp(tp) for _, tp in rows]
 
 
 @router.post(

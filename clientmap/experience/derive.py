@@ -1,17 +1,21 @@
-"""Derived touchpoints: rebuilt set-based from the requests and the impact notices.
+"""Derived touchpoints: the stored ones rebuilt set-based, the others read from the requests.
 
-One ``INSERT … SELECT`` writes, for every request, a touchpoint when it was opened, accepted
-(when the accepted date is known), fulfilled (when fulfilled with a closing date) or declined
-(on its closing date, else its latest known date); and one touchpoint per impact notice sent
-(V2's "tell the affected customers"). Requests carry no first-answer date today: a first answer
-is known when it is recorded (``touchpoints.csv``, the staff form or the API, kind
-``first_answer``), and it then sits on the same timeline.
+Only what a reader cannot get from one request row by an index is stored: a request's
+**promise** (``fulfilled`` with its delay, ``due`` for an open request's target date — the rows
+the satisfaction figures group by team, service, organization and customer kind over their
+partial indexes) and one touchpoint per **impact notice** sent (V2's "tell the affected
+customers"). A request's ``opened``, ``accepted`` and ``declined`` touchpoints are a pure
+function of its row, shown only on one person's journey: they are read from the requests there
+(``events``, by the requester's index), never stored. Requests carry no first-answer date today:
+a first answer is known when it is recorded (``touchpoints.csv``, the staff form or the API,
+kind ``first_answer``), and it then sits on the same timeline.
 
 A full rebuild computes the new set into a temporary table and writes only the difference
 (touchpoints that vanished are deleted, new ones inserted), so rebuilding after a small change
-writes a handful of rows; the first build inserts straight, with the secondary indexes dropped
-and rebuilt once (``core.bulk.loading``). A scoped rebuild (a few requests or notices, after a
-save) deletes and inserts just their rows. Recorded touchpoints are never touched.
+writes a handful of rows; the first build inserts straight, one ``INSERT … SELECT`` per kind,
+with the secondary indexes dropped and rebuilt once (``core.bulk.loading``). A scoped rebuild
+(a few requests or notices, in the saving transaction) deletes and inserts just their rows.
+Recorded touchpoints are never touched.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ COLUMNS = (
     "delay",
     "comment",
 )
-REQUEST_PARTS = 5  # the request part of ``_select`` repeats its condition this many times
+REQUEST_PARTS = 2  # the request part of ``_select`` repeats its condition this many times
 _SAME = ("person_id", "team_id", "service_id", "kind", "day", "at", "delay", "comment")
 
 
@@ -81,19 +85,11 @@ def _branches(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> list
         f"THEN {rules.days_between('r.closed', 'r.target')} ELSE 0 END"
     )
     parts = [
-        base.format(kind=k.OPENED, day="r.opened", cond="1 = 1", delay=no),
-        base.format(kind=k.ACCEPTED, day="r.accepted", cond="r.accepted IS NOT NULL", delay=no),
         base.format(
             kind=k.FULFILLED,
             day="r.closed",
             cond=f"r.status = '{s.FULFILLED}' AND r.closed IS NOT NULL",
             delay=late,
-        ),
-        base.format(
-            kind=k.DECLINED,
-            day="COALESCE(r.closed, r.accepted, r.opened)",
-            cond=f"r.status = '{s.DECLINED}'",
-            delay=no,
         ),
         base.format(
             kind=k.DUE,
@@ -107,6 +103,89 @@ def _branches(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> list
         "WHERE " + notice_where,
     ]
     return parts
+
+
+# --- the request touchpoints read from the requests, not stored ---------------------------------
+
+# A request's opened, accepted and declined touchpoints, in the order of its life (a journey
+# shows the later one first when two fall on one day).
+EVENT_KINDS = (Touchpoint.Kind.OPENED, Touchpoint.Kind.ACCEPTED, Touchpoint.Kind.DECLINED)
+
+
+def _event_select(where: str = "1 = 1") -> str:
+    """(request_id, person_id, team_id, service_id, kind, day, step) of the requests matching
+    ``where`` (SQL over ``r``): one row per EVENT_KINDS touchpoint, ``step`` its place in
+    EVENT_KINDS. This is what the rebuild stored for these kinds before they were read here."""
+    k = Touchpoint.Kind
+    cols = "r.id AS request_id, r.requester_id AS person_id, r.team_id AS team_id, r.service_id"
+    return " UNION ALL ".join(
+        [
+            f"SELECT {cols}, '{k.OPENED}' AS kind, r.opened AS day, 0 AS step "
+            f"FROM engagements_request r WHERE {where}",
+            f"SELECT {cols}, '{k.ACCEPTED}', r.accepted, 1 FROM engagements_request r "
+            f"WHERE r.accepted IS NOT NULL AND {where}",
+            f"SELECT {cols}, '{k.DECLINED}', COALESCE(r.closed, r.accepted, r.opened), 2 "
+            f"FROM engagements_request r WHERE r.status = '{Request.Status.DECLINED}' AND {where}",
+        ]
+    )
+
+
+def _requester_where(person_id: int, team_id: int | None, params: list) -> str:
+    params.append(person_id)
+    if team_id is None:
+        return "r.requester_id = %s"
+    params.append(team_id)
+    return "r.requester_id = %s AND r.team_id = %s"
+
+
+def count_events(person_id: int, team_id: int | None = None) -> int:
+    """How many opened, accepted and declined touchpoints ``person`` has (with ``team``): one
+    aggregate over their requests (the requester's index)."""
+    params: list = []
+    where = _requester_where(person_id, team_id, params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) + COUNT(r.accepted) + COALESCE(SUM(CASE WHEN r.status = "
+            f"'{Request.Status.DECLINED}' THEN 1 ELSE 0 END), 0) "
+            f"FROM engagements_request r WHERE {where}",
+            params,
+        )
+        return int(cursor.fetchone()[0] or 0)
+
+
+def events(person, team=None, limit: int | None = None) -> list[Touchpoint]:
+    """The opened, accepted and declined touchpoints of ``person``'s requests (with ``team``),
+    newest first (a day's later step first, then the higher request id), the newest ``limit``:
+    unsaved ``Touchpoint`` objects (``derived``, no id) with their request, team and service
+    loaded — two queries."""
+    from datetime import date
+
+    params: list = []
+    where = _requester_where(person.pk, team.pk if team is not None else None, params)
+    params *= 3
+    sql = f"SELECT request_id, kind, day FROM ({_event_select(where)}) e "
+    sql += "ORDER BY day DESC, step DESC, request_id DESC"
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(int(limit))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    requests = Request.objects.select_related("team", "service").in_bulk({r for r, _k, _d in found})
+    out = []
+    for rid, kind, day in found:
+        r = requests[rid]
+        tp = Touchpoint(
+            derived=True,
+            person=person,
+            team=r.team,
+            service=r.service,
+            request=r,
+            kind=kind,
+            day=date.fromisoformat(day) if isinstance(day, str) else day,
+        )
+        out.append(tp)
+    return out
 
 
 def _ids(column: str, ids: Iterable[int], params: list) -> str:
@@ -175,8 +254,12 @@ def _from_empty(cursor) -> int:
     table's secondary indexes (and on PostgreSQL its foreign keys) dropped and built once
     after, then fresh planner statistics. Returns the rows written."""
     cols = ", ".join(COLUMNS)
-    cursor.execute("SELECT COUNT(*) FROM engagements_request")
-    incoming = cursor.fetchone()[0] * 3
+    # at most one promise per request (fulfilled and due exclude each other), one per notice
+    cursor.execute(
+        "SELECT (SELECT COUNT(*) FROM engagements_request) "
+        "+ (SELECT COUNT(*) FROM valuechain_impactnotice)"
+    )
+    incoming = cursor.fetchone()[0]
     cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
     written = 0
     with bulk.loading(TABLE, incoming, cursor.fetchone()[0]):

@@ -6,9 +6,10 @@ that ask for a score without a login.
 * *recorded* ones (``derived`` false): typed in by staff, imported from ``touchpoints.csv`` or
   posted to the API — meetings, calls, mails, notices, survey answers from another tool, and
   answers to our own surveys. They have a ``key`` (unique) so an import is idempotent;
-* *derived* ones (``derived`` true): rebuilt set-based by ``experience.rules.derive`` from the
-  requests (opened, accepted, fulfilled, declined) and from the value chain's impact notices.
-  They have no key; their identity is (request, kind) or the notice.
+* *derived* ones (``derived`` true): rebuilt set-based by ``experience.derive`` from the
+  requests (a promise: fulfilled, or due) and from the value chain's impact notices. They have
+  no key; their identity is (request, kind) or the notice. A request's opened, accepted and
+  declined touchpoints are not stored: ``derive.events`` reads them from the requests.
 
 ``Survey`` is one request for feedback sent to one person (after a fulfilled request, to its
 deciders and specifiers, or in bulk to a segment). Its answer is a ``Touchpoint`` of kind
@@ -44,8 +45,10 @@ class Touchpoint(models.Model):
         DECLINED = "declined", _("request declined")
         DUE = "due", _("target date of an open request")
 
-    # Kinds the rebuild writes from requests and impact notices.
-    DERIVED_FROM_REQUESTS = (Kind.OPENED, Kind.ACCEPTED, Kind.FULFILLED, Kind.DECLINED, Kind.DUE)
+    # Kinds the rebuild stores from requests (a request's promise; ``experience.derive``).
+    DERIVED_FROM_REQUESTS = (Kind.FULFILLED, Kind.DUE)
+    # Kinds of a request read from its row where they are shown (the journey), never stored.
+    READ_FROM_REQUESTS = (Kind.OPENED, Kind.ACCEPTED, Kind.DECLINED)
     # Kinds a person may record by hand, import or post (the derived ones are rebuilt).
     RECORDABLE = (
         Kind.SURVEY,

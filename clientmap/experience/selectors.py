@@ -558,27 +558,34 @@ JOURNEY_PAGE = 50  # timeline entries a page of the journey shows
 
 
 class JourneyItems:
-    """A person's timeline as a sequence for a paginator: touchpoints and surveys sent, newest
-    first. Its length is both counts; a slice reads only the newest ``stop`` of each kind and
-    merges them (the first ``stop`` entries of the merged order are among those)."""
+    """A person's timeline as a sequence for a paginator: the stored touchpoints, the surveys
+    sent and the request touchpoints read from the requests (opened, accepted, declined:
+    ``derive.events``), newest first. Its length is the three counts; a slice reads only the
+    newest ``stop`` of each source and merges them (the first ``stop`` entries of the merged
+    order are among those). On one day and time, stored touchpoints come first (newest id
+    first), then surveys, then the request touchpoints (a later step first)."""
 
     def __init__(self, person, *, team=None, as_of: date | None = None) -> None:
         from clientmap.experience.models import Survey
 
+        self.person, self.team = person, team
         self.as_of = as_of or timezone.localdate()
         self.tps = Touchpoint.objects.filter(person=person)
         self.surveys = Survey.objects.filter(person=person)
         if team is not None:
             self.tps = self.tps.filter(team=team)
             self.surveys = self.surveys.filter(team=team)
-        self.touchpoints: int | None = None  # how many touchpoints, when already known
+        self.touchpoints: int | None = None  # how many stored touchpoints, when already known
         self._count: int | None = None
 
     def count(self) -> int:
+        from clientmap.experience import derive
+
         if self._count is None:
             if self.touchpoints is None:
                 self.touchpoints = self.tps.count()
-            self._count = self.touchpoints + self.surveys.count()
+            events = derive.count_events(self.person.pk, self.team.pk if self.team else None)
+            self._count = self.touchpoints + self.surveys.count() + events
         return self._count
 
     def __len__(self) -> int:
@@ -596,6 +603,8 @@ class JourneyItems:
             "-day", F("at").desc(nulls_last=True), "-id"
         )
         surveys = self.surveys.select_related("team", "request").order_by("-sent_at", "-id")
+        from clientmap.experience import derive
+
         items: list[dict] = [self._touchpoint(tp) for tp in tps[:stop]]
         for sv in surveys[:stop]:
             items.append(
@@ -607,6 +616,7 @@ class JourneyItems:
                     "team": sv.team,
                 }
             )
+        items += [self._touchpoint(tp) for tp in derive.events(self.person, self.team, stop)]
         # Python's sort is stable, also reversed: entries of one day and time keep the order
         # their query gave them.
         items.sort(key=lambda i: (i["day"], i["at"].timestamp() if i["at"] else 0), reverse=True)

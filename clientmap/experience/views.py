@@ -185,7 +185,10 @@ def journey(request: HttpRequest, key: str) -> HttpResponse:
     page = Paginator(data["timeline"], selectors.JOURNEY_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    teams = Team.objects.filter(touchpoints__person=person).distinct().order_by("name")
+    teams = Team.objects.filter(
+        Q(pk__in=Touchpoint.objects.filter(person=person).values("team_id"))
+        | Q(pk__in=Request.objects.filter(requester=person).values("team_id"))
+    ).order_by("name")
     return render(
         request,
         "experience/journey.html",
