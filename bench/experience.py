@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> dict:
         action="store_true",
         help="on a kept world, time the pages only (not the derivation)",
     )
+    parser.add_argument(
+        "--derive-only",
+        action="store_true",
+        help="time the derivation only (not the satisfaction table nor the pages)",
+    )
     args = parser.parse_args(argv)
 
     tmp = (
@@ -164,6 +169,21 @@ def main(argv: list[str] | None = None) -> dict:
 
     after_commit: list[float] = []
     derive_cpu: list[float] = []
+    server_cpu: list[float] = []
+
+    def backend_cpu() -> float | None:
+        """The CPU seconds of this connection's PostgreSQL server process (same machine), read
+        from /proc: on PostgreSQL the derivation's work is there, not in this process."""
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def derive_seconds(before=None) -> float:
         """The derivation, committed; what the commit then brings current (the satisfaction
@@ -171,12 +191,18 @@ def main(argv: list[str] | None = None) -> dict:
         if before:
             before()
         marks: list[float] = []
+        server = backend_cpu()
         t, cpu = time.perf_counter(), time.process_time()
+
+        def committed() -> None:  # the first hook: before those that bring tables current
+            marks.append(time.perf_counter())
+            derive_cpu.append(round(time.process_time() - cpu, 1))
+            if server is not None:
+                server_cpu.append(round((backend_cpu() or 0) - server, 1))
+
         with transaction.atomic():
-            transaction.on_commit(lambda: marks.append(time.perf_counter()))
+            transaction.on_commit(committed)
             derive.derive()
-        # this process's CPU: on SQLite all of the work (the machine's load aside)
-        derive_cpu.append(round(time.process_time() - cpu, 1))
         after_commit.append(round(time.perf_counter() - marks[0], 1))
         return round(marks[0] - t, 1)
 
@@ -214,13 +240,21 @@ def main(argv: list[str] | None = None) -> dict:
         "derive_from_empty_seconds": derive_empty,
         "derive_unchanged_seconds": derive_same,
         "derive_after_1000_changes_seconds": derive_changed,
-        # CPU seconds of this process for the three (SQLite: the whole work; PostgreSQL: the
-        # client's share only)
+        # CPU seconds of this process for the three, up to the commit (SQLite: the whole work;
+        # PostgreSQL: the client's share only)
         "derive_cpu_seconds": derive_cpu,
+        # PostgreSQL: the CPU seconds of the server process for the three, up to the commit
+        "derive_server_cpu_seconds": server_cpu or None,
+        "load_average_after_derive": [round(x, 2) for x in os.getloadavg()],
         # after each of the three commits: the derived tables made from the touchpoints (the
         # satisfaction figures) brought current
         "derived_tables_after_commit_seconds": after_commit,
     }
+    if args.derive_only:
+        print(json.dumps(results, indent=2))
+        results_file.parent.mkdir(exist_ok=True)
+        results_file.write_text(json.dumps(results, indent=2) + "\n")
+        return results
     return _pages(args, results, results_file)
 
 
