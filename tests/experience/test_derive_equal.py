@@ -182,8 +182,18 @@ def test_every_journey_shows_the_old_touchpoints(seed, staff_client) -> None:
             assert got == expected, (person.key, team and team.key)
             days = [i["day"] for i in items]
             assert days == sorted(days, reverse=True)  # newest first
-    # the API gives the same entries, newest first
+    # page by page (each slice reads the newest of each source only), the same entries
     busiest = max(people, key=lambda p: Request.objects.filter(requester=p).count())
+    timeline = selectors.journey(busiest, limit=0)["timeline"]
+    whole = [(i["day"], i["type"], i.get("tp") and _entry(i["tp"])) for i in timeline[0:10_000]]
+    paged = [
+        (i["day"], i["type"], i.get("tp") and _entry(i["tp"]))
+        for start in range(0, timeline.count(), 7)
+        for i in timeline[start : start + 7]
+    ]
+    assert len(whole) == timeline.count() > 20 and Counter(paged) == Counter(whole)
+    assert [x[0] for x in paged] == [x[0] for x in whole]
+    # the API gives the same entries, newest first
     body = staff_client.get(f"/api/experience/people/{busiest.key}/journey?limit=1000").json()
     items = selectors.journey(busiest, limit=0)["timeline"]
     touchpoints = [i["tp"] for i in items[0 : items.count()] if i["type"] == "touchpoint"]
