@@ -1,5 +1,5 @@
-"""Keep derived touchpoints current after single saves, and survey a request when it is
-fulfilled. Bulk writers (imports, the demo) rebuild once at the end (``derive.derive``) and
+"""Keep derived touchpoints current after single saves (in the saving transaction), and
+survey a request when it is fulfilled (after the commit: a mail cannot be rolled back). Bulk writers (imports, the demo) rebuild once at the end (``derive.derive``) and
 never send surveys: mailing every historical request of an import would be wrong; send those
 with ``clientmap surveys send``."""
 
@@ -33,7 +33,9 @@ def _on_request_saved(sender, instance: Request, raw: bool = False, **kwargs) ->
     if raw:
         return
     pk = instance.pk
-    transaction.on_commit(lambda: derive.derive(request_ids=[pk]))
+    # In the saving transaction, not after its commit: a crash right after the commit must not
+    # leave the request's promise (and the satisfaction groups it touches) behind.
+    derive.derive(request_ids=[pk])
     old = getattr(instance, "_experience_old_status", None)
     if instance.status == Request.Status.FULFILLED and old != Request.Status.FULFILLED:
         from clientmap.experience import services
@@ -55,8 +57,7 @@ def _on_request_deleted(sender, instance: Request, **kwargs) -> None:
 @receiver(post_save, sender=ImpactNotice)
 def _on_notice(sender, instance: ImpactNotice, raw: bool = False, **kwargs) -> None:
     if not raw:
-        pk = instance.pk
-        transaction.on_commit(lambda: derive.derive(notice_ids=[pk]))
+        derive.derive(notice_ids=[instance.pk])  # in the saving transaction, like a request
 
 
 def _invalidate(sender, **kwargs) -> None:

@@ -92,3 +92,42 @@ def test_from_empty_equals_the_compound_select(seed, monkeypatch) -> None:
     # and deriving again (the difference path) changes nothing
     assert derive.derive() == total
     assert _rows(f"SELECT {COLS} FROM {derive.TABLE} WHERE derived = {derive._true()}") == got
+
+
+def test_a_saved_request_is_derived_in_its_own_transaction(django_capture_on_commit_callbacks):
+    """A request's promise is written with the request, not by a hook after the commit (a
+    SIGKILL between the two lost it): inside the test's transaction, with no on-commit hook
+    run, the saved request's touchpoints are already there and nothing is left for a hook."""
+    team = f.team(key="tx-team")
+    person = f.person(f.org(key="tx-org"))
+    with django_capture_on_commit_callbacks(execute=False) as hooks:
+        r = f.request(
+            person,
+            team,
+            status="accepted",
+            accepted=TODAY - timedelta(days=9),
+            target=TODAY - timedelta(days=2),
+        )
+    assert list(Touchpoint.objects.filter(request=r).values_list("kind", "day")) == [
+        ("due", r.target)
+    ]
+    r.status, r.closed = "fulfilled", TODAY
+    with django_capture_on_commit_callbacks(execute=False) as more:
+        r.save()
+    assert list(Touchpoint.objects.filter(request=r).values_list("kind", "delay")) == [
+        ("fulfilled", 2)
+    ]
+    assert hooks is not None and more is not None  # captured, never run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_request_save_leaves_no_touchpoint() -> None:
+    from django.db import transaction
+
+    team = f.team(key="rb-team")
+    person = f.person(f.org(key="rb-org"))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        f.request(person, team, status="accepted", accepted=TODAY, target=TODAY)
+        assert Touchpoint.objects.filter(kind="due").count() == 1
+        raise RuntimeError("rolled back")
+    assert not Touchpoint.objects.exists()
