@@ -4,7 +4,10 @@ Answers are readable (``GET /answers?since=…``) so another tool can react to t
 
 from datetime import date, datetime
 
+from django.db.models import ExpressionWrapper, F, IntegerField
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -16,8 +19,8 @@ from clientmap.core.roles import is_staff
 from clientmap.customers.models import Kind
 from clientmap.directory.models import Organization, Person, Team
 from clientmap.engagements.models import Request
-from clientmap.experience import derive, report, selectors, services
-from clientmap.experience.models import Touchpoint
+from clientmap.experience import derive, report, rules, selectors, services, store
+from clientmap.experience.models import SatisfactionRow, Touchpoint
 
 router = Router(tags=["experience"])
 
@@ -106,18 +109,54 @@ def satisfaction(
     if by not in ("team", "service", "organization", "kind"):
         raise HttpError(400, "by must be team, service, organization or kind")
     t = _team(team)
-    overall = report.table("all", team=t, window_days=window)
-    groups = report.table(by, team=t, window_days=window)
+    if t is None and window in (None, rules.window_days()):
+        count, overall, groups = _stored_satisfaction(by, limit, offset)
+    else:  # one team's, or another window: not stored, computed (a team's are a few hundred)
+        rows = report.table("all", team=t, window_days=window)
+        overall = report.as_json(rows)[0] if rows else None
+        rows = report.table(by, team=t, window_days=window)
+        count, groups = len(rows), report.as_json(rows[offset : offset + limit])
     return {
         "by": by,
         "team": team,
-        "overall": report.as_json(overall)[0] if overall else None,
-        "count": len(groups),
+        "overall": overall,
+        "count": count,
         "limit": limit,
         "offset": offset,
-        "groups": report.as_json(groups[offset : offset + limit]),
+        "groups": groups,
         "trend": report.trend(team=t, window_days=window)["rows"],
     }
+
+
+def _stored_satisfaction(by: str, limit: int, offset: int) -> tuple[int, dict | None, list]:
+    """Everyone's groups over the default window from the stored satisfaction table
+    (``store``, brought current first): its count, everyone's figures (the sum of the customer
+    kinds' rows, which partition every row) and one page, most data first (answers and promises
+    due), ties by name — the JSON of ``report.table``."""
+    store.ensure_current()
+    stored = SatisfactionRow.objects.filter(customer_kind="")
+    kinds = list(stored.filter(by="kind"))
+    overall = None
+    if kinds:
+        total = report.total(kinds)
+        overall = {"key": None, "name": _("Everyone"), **total.as_dict()}
+    qs = stored.filter(by=by)
+    labels = dict(Kind.choices)
+    page = qs.order_by(
+        ExpressionWrapper(F("answers") + F("due"), output_field=IntegerField()).desc(),
+        Lower("name"),
+        "group",
+        "group_id",
+    )[offset : offset + limit]
+    groups = [
+        {
+            "key": r.group or None,
+            "name": str(labels.get(r.group, r.group)) if by == "kind" else r.name or _("(none)"),
+            **r.figures.as_dict(),
+        }
+        for r in page
+    ]
+    return qs.count(), overall, groups
 
 
 @router.get(

@@ -284,3 +284,33 @@ def test_api_pages_with_limit_and_offset_and_the_cli_keeps_everything(home, clie
     import json
 
     assert len(json.loads(out.getvalue())["groups"]) == 12
+
+
+def test_the_api_reads_the_stored_table_and_gives_the_report(home, client, monkeypatch) -> None:
+    """``GET satisfaction`` (everyone, default window) pages the stored rows — it computes no
+    group — and gives what ``report.table`` computes: every group's figures, everyone's, most
+    data first."""
+    world(30)
+    auth = f.bearer(f.user("api-stored", staff=True))
+    expected = {
+        by: {r.key: r.as_dict() for r in report.table(by)} for by in (*store.GROUPINGS, "all")
+    }
+
+    def computed(*args, **kwargs):
+        raise AssertionError("the API computed the groups instead of reading the stored table")
+
+    monkeypatch.setattr(report, "table", computed)
+    for by in store.GROUPINGS:
+        body = client.get(f"/api/experience/satisfaction?by={by}&limit=500", **auth).json()
+        got = {g["key"]: g for g in body["groups"]}
+        assert got == expected[by] and body["count"] == len(expected[by]) > 1, by
+        assert body["overall"] == expected["all"][None]
+        most = [g["answers"] + g["promises_due"] for g in body["groups"]]
+        assert most == sorted(most, reverse=True)
+        part = client.get(f"/api/experience/satisfaction?by={by}&limit=3&offset=2", **auth)
+        assert part.json()["groups"] == body["groups"][2:5]
+    monkeypatch.undo()
+    # one team's groups are not stored: computed
+    team = SatisfactionRow.objects.filter(by="team").exclude(group="").first().group
+    body = client.get(f"/api/experience/satisfaction?by=service&team={team}", **auth).json()
+    assert body["count"] >= 1
