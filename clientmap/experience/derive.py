@@ -260,15 +260,19 @@ def _from_empty(cursor) -> int:
         "+ (SELECT COUNT(*) FROM valuechain_impactnotice)"
     )
     incoming = cursor.fetchone()[0]
-    cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
+    # The rows already there are the recorded ones only; the indexes are dropped however many
+    # (``existing`` 0): at 1 000 000 requests with 300 000 recorded rows, keeping them (and
+    # PostgreSQL's foreign-key triggers) for the 800 000 promises took 18 s of CPU on SQLite
+    # against 11 s dropped and rebuilt, and 40 s of the PostgreSQL server's CPU against 13 s.
     written = 0
-    with bulk.loading(TABLE, incoming, cursor.fetchone()[0]):
+    with bulk.loading(TABLE, incoming, 0):
         for branch in _branches():
             cursor.execute(f"INSERT INTO {TABLE} ({cols}) {branch}")
             written += max(cursor.rowcount, 0)
-    if connection.vendor == "postgresql":
-        # The planner's statistics of a table that just grew tenfold are wrong until then
-        # (SQLite's indexes were dropped and built anew, and with them their statistics).
+    if connection.vendor == "postgresql" and incoming < bulk.THRESHOLD:
+        # The planner's statistics of a table that just grew are wrong until then (above the
+        # threshold ``bulk.loading`` analyzed it; SQLite's indexes were built anew, and with
+        # them their statistics).
         cursor.execute(f"ANALYZE {TABLE}")
     return written
 
