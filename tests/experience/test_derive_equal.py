@@ -23,6 +23,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+NO = "CAST(NULL AS integer)"
 OLD_KINDS = ("opened", "accepted", "fulfilled", "declined", "due", "notice")
 
 
@@ -40,7 +41,7 @@ def _old_select() -> str:
     late = f"CASE WHEN r.target IS NULL THEN NULL WHEN r.closed > r.target THEN {days} ELSE 0 END"
     base = (
         "SELECT r.requester_id AS person_id, r.team_id AS team_id, r.service_id AS service_id, "
-        "r.id AS request_id, NULL AS notice_id, '{kind}' AS kind, {day} AS day, "
+        "r.id AS request_id, CAST(NULL AS bigint) AS notice_id, '{kind}' AS kind, {day} AS day, "
         "{delay} AS delay, '' AS comment FROM engagements_request r WHERE {cond}"
     )
     notice_day = (
@@ -48,10 +49,8 @@ def _old_select() -> str:
     )
     return " UNION ALL ".join(
         [
-            base.format(kind="opened", day="r.opened", delay="NULL", cond="1 = 1"),
-            base.format(
-                kind="accepted", day="r.accepted", delay="NULL", cond="r.accepted IS NOT NULL"
-            ),
+            base.format(kind="opened", day="r.opened", delay=NO, cond="1 = 1"),
+            base.format(kind="accepted", day="r.accepted", delay=NO, cond="r.accepted IS NOT NULL"),
             base.format(
                 kind="fulfilled",
                 day="r.closed",
@@ -61,17 +60,17 @@ def _old_select() -> str:
             base.format(
                 kind="declined",
                 day="COALESCE(r.closed, r.accepted, r.opened)",
-                delay="NULL",
+                delay=NO,
                 cond="r.status = 'declined'",
             ),
             base.format(
                 kind="due",
                 day="r.target",
-                delay="NULL",
+                delay=NO,
                 cond="r.target IS NOT NULL AND r.status IN ('accepted', 'in_progress')",
             ),
-            f"SELECT n.person_id, sv.team_id, n.service_id, NULL, n.id, 'notice', {notice_day}, "
-            "NULL, n.subject FROM valuechain_impactnotice n "
+            f"SELECT n.person_id, sv.team_id, n.service_id, CAST(NULL AS bigint), n.id, 'notice', "
+            f"{notice_day}, {NO}, n.subject FROM valuechain_impactnotice n "
             "LEFT JOIN catalog_service sv ON sv.id = n.service_id",
         ]
     )
