@@ -5,6 +5,7 @@ from django.contrib import admin
 from clientmap.core.admin import ReadOnlyAdmin
 from clientmap.customers.models import (
     CustomerRelation,
+    NobodysCustomer,
     OrganizationSummary,
     RecomputeState,
     TeamSummary,
@@ -44,4 +45,19 @@ class TeamSummaryAdmin(ReadOnlyAdmin):
 
 @admin.register(OrganizationSummary)
 class OrganizationSummaryAdmin(ReadOnlyAdmin):
-    list_display = ["customers", "active", "prospects", "relations", "teams_with_customers"]
+    list_display = [
+        "customers",
+        "active",
+        "prospects",
+        "relations",
+        "teams_with_customers",
+        "people",
+    ]
+
+
+@admin.register(NobodysCustomer)
+class NobodysCustomerAdmin(ReadOnlyAdmin):
+    list_display = ["person"]
+    list_select_related = ["person"]
+    search_fields = ["person__key", "person__name"]
+    show_full_result_count = False

@@ -148,6 +148,9 @@ class OrganizationSummary(models.Model):
     external_paying = models.PositiveIntegerField(default=0)
     external_nonpaying = models.PositiveIntegerField(default=0)
     teams_with_customers = models.PositiveIntegerField(default=0)
+    # Everyone in the directory: counted by each rebuild, and kept by the person signals between
+    # rebuilds (a new person has no relation, so it changes nothing else).
+    people = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("organization summary")
@@ -155,3 +158,21 @@ class OrganizationSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customers} customers"
+
+
+class NobodysCustomer(models.Model):
+    """A person who is nobody's customer (no team counts them as one; prospects included):
+    rebuilt with the relations (``customers.summary``) and added by the person signals when a
+    person is made (a new person has no relation yet). The overview lists the first few by name
+    from here instead of testing every person against every relation."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="nobodys_customer"
+    )
+
+    class Meta:
+        verbose_name = _("nobody's customer")
+        verbose_name_plural = _("nobody's customers")
+
+    def __str__(self) -> str:
+        return str(self.person_id)

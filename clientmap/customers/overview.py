@@ -6,7 +6,7 @@ from __future__ import annotations
 from clientmap.core import derived
 from clientmap.customers import summary
 from clientmap.customers.models import Kind, TeamSummary
-from clientmap.directory.models import Person, Team
+from clientmap.directory.models import Team
 
 
 @derived.current
@@ -16,7 +16,8 @@ def organization_overview() -> dict:
     People figures count distinct people (a person who is a customer of three teams is one
     customer); relation figures count (team, person) pairs. Every people figure matches the
     filtered people list it links to. The figures are stored with the relations
-    (``customers.summary``): read in one query, plus the top teams and two row counts.
+    (``customers.summary``, the people count kept by the person signals between rebuilds):
+    read in one query, plus the top teams and the team count.
     """
     org = summary.organization()
     agg = {
@@ -29,7 +30,7 @@ def organization_overview() -> dict:
         **{f"kind_{k}": getattr(org, k) for k in Kind.values},
     }
     teams = Team.objects.count()
-    people = Person.objects.count()
+    people = org.people
     top = [
         {"team__key": key, "team__name": name, "n": n, "paying": paying}
         for key, name, n, paying in TeamSummary.objects.filter(active__gt=0)

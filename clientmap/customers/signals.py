@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from clientmap.customers import rules
+from clientmap.customers import rules, summary
 from clientmap.directory.models import Organization, Person, TeamMembership
 from clientmap.engagements.models import Involvement, Request
 
@@ -68,13 +68,23 @@ def _remember_organization(sender, instance: Person, **kwargs) -> None:
 
 @receiver(post_save, sender=Person)
 def _on_person(sender, instance: Person, created: bool, **kwargs) -> None:
+    if created:
+        # a new person has no requests yet: nothing to rebuild, one more person who is
+        # nobody's customer in the stored figures
+        summary.person_made(instance.pk)
+        return
     old = getattr(instance, "_old_organization_id", None)
-    if created or old == instance.organization_id:
-        return  # a new person has no requests yet; a renamed one changes nothing derived
+    if old == instance.organization_id:
+        return  # a renamed one changes nothing derived
     rules.mark_dirty(
         rules.scope_for_person(instance.pk, instance.organization_id)
         | (rules.scope_for_person(instance.pk, old) if old else rules.Scope())
     )
+
+
+@receiver(post_delete, sender=Person)
+def _on_person_deleted(sender, instance: Person, **kwargs) -> None:
+    summary.person_deleted()
 
 
 @receiver(pre_save, sender=Organization)

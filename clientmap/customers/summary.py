@@ -12,9 +12,17 @@ every request.
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.dispatch import Signal
 
-from clientmap.customers.models import CustomerRelation, Kind, OrganizationSummary, TeamSummary
+from clientmap.customers.models import (
+    CustomerRelation,
+    Kind,
+    NobodysCustomer,
+    OrganizationSummary,
+    TeamSummary,
+)
+from clientmap.directory.models import Person
 
 TABLE = "customer_relations"  # the derived table these figures are made from (rules.TABLE)
 
@@ -53,6 +61,8 @@ def rebuild() -> None:
     rel = CustomerRelation._meta.db_table
     team_table = TeamSummary._meta.db_table
     org_table = OrganizationSummary._meta.db_table
+    nobody_table = NobodysCustomer._meta.db_table
+    person_table = Person._meta.db_table
     cust = "is_customer"
     paying = f"kind = '{Kind.EXTERNAL_PAYING.value}'"
     kinds = {
@@ -80,17 +90,40 @@ def rebuild() -> None:
             f"SELECT team_id, {', '.join(f'SUM({_flag(c)})' for c in team_cols.values())} "
             f"FROM {rel} GROUP BY team_id"
         )
-        cursor.execute(f"DELETE FROM {org_table}")
-        cursor.execute(
-            f"INSERT INTO {org_table} (id, {', '.join(person_cols)}, relations, "
-            "active_relations, prospect_relations, teams_with_customers) "
-            f"SELECT 1, {', '.join(f'COALESCE(SUM(p.{c}), 0)' for c in person_cols)}, "
+        # The organization row is updated in place (inserted the first time), not deleted and
+        # inserted: a person made meanwhile in another transaction adds one to ``people`` on
+        # the row (``signals``), and that update must land on the row this one leaves.
+        org_cols = [
+            *person_cols,
+            "relations",
+            "active_relations",
+            "prospect_relations",
+            "teams_with_customers",
+            "people",
+        ]
+        org_select = (
+            f"{', '.join(f'COALESCE(SUM(p.{c}), 0)' for c in person_cols)}, "
             "COALESCE(SUM(p.n_customer), 0), COALESCE(SUM(p.n_active), 0), "
             f"COALESCE(SUM(p.n_prospect), 0), (SELECT COUNT(*) FROM {team_table} "
-            "WHERE customers > 0) FROM ("
+            f"WHERE customers > 0), (SELECT COUNT(*) FROM {person_table}) FROM ("
             f"SELECT person_id, {', '.join(f'MAX({_flag(c)}) AS {n}' for n, c in person_cols.items())}, "
             f"SUM({_flag(cust)}) AS n_customer, SUM({_flag(cust + ' AND active')}) AS n_active, "
             f"SUM({_flag('NOT ' + cust)}) AS n_prospect FROM {rel} GROUP BY person_id) p"
+        )
+        cursor.execute(
+            f"UPDATE {org_table} SET ({', '.join(org_cols)}) = (SELECT {org_select}) WHERE id = 1"
+        )
+        if not cursor.rowcount:
+            cursor.execute(
+                f"INSERT INTO {org_table} (id, {', '.join(org_cols)}) SELECT 1, {org_select}"
+            )
+        # Nobody's customers: every person without a customer relation. A person made
+        # meanwhile by another transaction adds its own row (``signals``): no conflict.
+        cursor.execute(f"DELETE FROM {nobody_table}")
+        cursor.execute(
+            f"INSERT INTO {nobody_table} (person_id) SELECT p.id FROM {person_table} p "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {rel} r WHERE r.person_id = p.id AND r.{cust}) "
+            "ON CONFLICT DO NOTHING"
         )
         everyone, people, orgs = rebuilt_scope()
         if everyone:
@@ -111,6 +144,21 @@ def rebuild() -> None:
 def organization() -> OrganizationSummary:
     """The organization row (zeros before the first build)."""
     return OrganizationSummary.objects.filter(pk=1).first() or OrganizationSummary()
+
+
+def person_made(person_id: int) -> None:
+    """A new person (no relation yet): one more person, and nobody's customer. In the writing
+    transaction, from the person signals; a bulk insert of people (an import) rebuilds instead."""
+    OrganizationSummary.objects.filter(pk=1).update(people=F("people") + 1)
+    NobodysCustomer.objects.bulk_create(
+        [NobodysCustomer(person_id=person_id)], ignore_conflicts=True
+    )
+
+
+def person_deleted() -> None:
+    """A person deleted: one fewer (its relations and its nobody's-customer row go by cascade;
+    a deleted request or involvement of theirs marks the relations stale as usual)."""
+    OrganizationSummary.objects.filter(pk=1, people__gt=0).update(people=F("people") - 1)
 
 
 def team(team_id: int) -> TeamSummary:

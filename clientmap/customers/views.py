@@ -13,8 +13,8 @@ from clientmap.core import hooks
 from clientmap.core.csvfiles import csv_response
 from clientmap.core.decorators import internal_required
 from clientmap.core.sorting import sorted_by
-from clientmap.customers import overview, selectors
-from clientmap.customers.models import CustomerRelation, Kind
+from clientmap.customers import overview, selectors, summary
+from clientmap.customers.models import CustomerRelation, Kind, NobodysCustomer, TeamSummary
 from clientmap.directory.models import Organization, Person, Team
 
 BASES = ["R", "D", "S", "I"]
@@ -38,20 +38,12 @@ def _partial_wanted(request: HttpRequest) -> bool:
 
 
 def _team_counts(team_ids: list[int]) -> dict[int, dict]:
-    """Customer counts of the given teams: one grouped query over the relations table."""
-    customer = Q(is_customer=True)
-    rows = (
-        CustomerRelation.objects.filter(team_id__in=team_ids)
-        .values("team_id")
-        .annotate(
-            customers=Count("id", filter=customer),
-            active=Count("id", filter=customer & Q(active=True)),
-            paying=Count("id", filter=customer & Q(kind=Kind.EXTERNAL_PAYING)),
-            prospects=Count("id", filter=Q(is_customer=False)),
-        )
-        .order_by()
+    """Customer counts of the given teams: their rows of the summary stored with the relations
+    (``customers.summary``), one query by primary key."""
+    rows = TeamSummary.objects.filter(team_id__in=team_ids).values_list(
+        "team_id", "customers", "active", "external_paying", "prospects"
     )
-    return {r["team_id"]: r for r in rows}
+    return {t: {"customers": c, "active": a, "paying": p, "prospects": n} for t, c, a, p, n in rows}
 
 
 @internal_required
@@ -62,7 +54,8 @@ def teams(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(key__icontains=q))
     if without:
-        has = CustomerRelation.objects.filter(team=OuterRef("pk"), is_customer=True)
+        # no customer: no stored row with a customer (a team without relations has no row)
+        has = TeamSummary.objects.filter(team=OuterRef("pk"), customers__gt=0)
         qs = qs.filter(~Exists(has))
     order, heads = sorted_by(
         request.GET, {"name": "name", "key": "key", "unit": "unit__name"}, "name"
@@ -234,7 +227,8 @@ def people(request: HttpRequest) -> HttpResponse:
             Exists(mine.filter(is_customer=True, active=True))
         )
     elif status == "nobody":
-        qs = qs.exclude(Exists(mine.filter(is_customer=True)))
+        # the list stored with the relations (customers.summary), not every person tested
+        qs = qs.filter(pk__in=NobodysCustomer.objects.values("person_id"))
     elif status == "prospect":
         qs = qs.filter(Exists(mine.filter(is_customer=False)))
     order, heads = sorted_by(
@@ -242,7 +236,11 @@ def people(request: HttpRequest) -> HttpResponse:
         {"name": "name", "organization": "organization__name", "unit": "unit__name"},
         "name",
     )
-    page = Paginator(qs.order_by(*order), 50).get_page(request.GET.get("page"))
+    paginator = Paginator(qs.order_by(*order), 50)
+    if not (org or q or kind or status):
+        # everyone: the count stored with the relations, not a count of every person
+        paginator.count = summary.organization().people
+    page = paginator.get_page(request.GET.get("page"))
     counts = _people_counts([p.pk for p in page.object_list])
     empty = {"teams": 0, "active": 0, "prospects": 0}
     rows = [(p, counts.get(p.pk, empty)) for p in page.object_list]

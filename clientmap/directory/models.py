@@ -28,6 +28,8 @@ class Organization(models.Model):
                 fields=["is_home"], condition=Q(is_home=True), name="one_home_organization"
             )
         ]
+        # the organizations page's order (home first, then by name): a page is an index scan
+        indexes = [models.Index(fields=["-is_home", "name", "id"], name="organization_home_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -124,6 +126,9 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name"]
+        # lists by name (the people page, nobody's customers): a page is an index scan, not a
+        # sort of everyone
+        indexes = [models.Index(fields=["name", "id"], name="person_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -153,6 +158,7 @@ class Team(models.Model):
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="team_name")]
 
     def __str__(self) -> str:
         return self.name

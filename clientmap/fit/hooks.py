@@ -38,7 +38,7 @@ def demand_weight_cases(voter, weights: dict) -> list:
 
 def install() -> None:
     from clientmap.core import hooks
-    from clientmap.fit import selectors
+    from clientmap.fit import overview, selectors
 
     hooks.account_badges.provide(selectors.badges)
     hooks.fit_group_by_organization.provide(selectors.group_by_organization)
@@ -46,5 +46,5 @@ def install() -> None:
     hooks.demand_weight_cases.provide(demand_weight_cases)
     hooks.overview.register(
         "fit",
-        hooks.OverviewFigures(figures=selectors.overview, template="fit/_overview.html", order=50),
+        hooks.OverviewFigures(figures=overview.block, template="fit/_overview.html", order=50),
     )

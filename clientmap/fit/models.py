@@ -194,6 +194,10 @@ class Recompute(models.Model):
     # the writes after it, the same day, while it is the latest run. Runs of the daily job, of an
     # import or of the CLI are kept as they were made.
     live = models.BooleanField(_("amended by later writes"), default=False)
+    # How many of the run's snapshots are in each computed group ("1".."4", "none"), counted by
+    # the run and by every amend of it (``rules.count_groups``): the overview reads the group
+    # counts from here instead of every snapshot (``fit.overview``).
+    group_counts = models.JSONField(_("accounts per computed group"), default=dict)
 
     # How long the run took: a measurement of the run, not its result (``core.backup``'s content
     # checksums leave it out, so two runs that placed everyone alike compare equal).
@@ -240,6 +244,11 @@ class Snapshot(models.Model):
         indexes = [
             models.Index(fields=["organization", "recompute"], name="snapshot_org_recompute"),
             models.Index(fields=["recompute", "group"], name="snapshot_recompute_group"),
+            # the overview's key accounts: a run's computed group 1 by revenue (``fit.overview``)
+            models.Index(
+                fields=["recompute", "computed_group", "-revenue", "organization"],
+                name="snapshot_group_revenue",
+            ),
         ]
 
     def __str__(self) -> str:

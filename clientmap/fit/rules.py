@@ -606,14 +606,29 @@ def recompute(as_of: date | None = None, *, live: bool = False) -> Recompute:
             live=live,
         )
         _insert_snapshots(run.pk, placements)
+        run.group_counts = count_groups(run.pk)
         run.seconds = round(time.perf_counter() - started, 3)
-        Recompute.objects.filter(pk=run.pk).update(seconds=run.seconds)
+        Recompute.objects.filter(pk=run.pk).update(
+            seconds=run.seconds, group_counts=run.group_counts
+        )
         if as_of == timezone.localdate() and not live:
             # current for today: readers need not run it again (a live run is made by the
             # refresh, inside ``derived.rebuild``, which records the build itself)
             derived.mark_built(TABLE)
     prune(as_of)
     return run
+
+
+def count_groups(run_id: int) -> dict[str, int]:
+    """How many of the run's snapshots are in each computed group: ``{"1": n, …, "none": n}``
+    (one grouped query over the run's snapshots; stored on the run as ``group_counts``)."""
+    rows = (
+        Snapshot.objects.filter(recompute_id=run_id)
+        .values_list("computed_group")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {("none" if g is None else str(g)): n for g, n in rows}
 
 
 # --- pruning the history --------------------------------------------------------------------
@@ -712,9 +727,10 @@ def amend(run: Recompute, org_ids: list[int]) -> int:
         gone, _ = Snapshot.objects.filter(recompute=run, organization_id__in=org_ids).delete()
         _insert_snapshots(run.pk, placements)
         run.accounts = run.accounts - gone + len(placements)
+        run.group_counts = count_groups(run.pk)
         run.computed_at = timezone.now()
         # a save, not an update: whoever follows the placement runs (voice's stored demand) is told
-        run.save(update_fields=["accounts", "computed_at"])
+        run.save(update_fields=["accounts", "group_counts", "computed_at"])
     return len(placements)
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
 
 from clientmap.core import derived
 from clientmap.customers import summary
-from clientmap.customers.models import CustomerRelation, Kind
+from clientmap.customers.models import CustomerRelation, Kind, NobodysCustomer
 from clientmap.directory.models import Person, Team
 from clientmap.valuechain.graph import SERVICE, TEAM, load_graph
 from clientmap.valuechain.models import Alert
@@ -78,12 +78,18 @@ def alerts_by_team(today: date | None = None) -> dict:
 
 @derived.current
 def nobodys_customers() -> dict:
-    """People who are nobody's customer: how many, and the first few by name."""
-    is_customer = CustomerRelation.objects.filter(person=OuterRef("pk"), is_customer=True)
-    qs = Person.objects.filter(~Exists(is_customer)).order_by("name", "pk")
-    # everyone but the customers: the count stored with the relations (customers.summary)
-    total = Person.objects.count() - summary.organization().customers
-    return {"total": total, "people": list(qs.select_related("organization")[:SHOWN])}
+    """People who are nobody's customer: how many, and the first few by name — both stored
+    with the relations (``customers.summary``: everyone but the customers, and the list of
+    nobody's customers), not every person tested against every relation."""
+    org = summary.organization()
+    # the stored list drives the query (a semi-join on its ids), whatever the planner knows
+    nobody = NobodysCustomer.objects.values("person_id")
+    qs = Person.objects.filter(pk__in=nobody).order_by("name", "pk")
+    return {
+        "total": org.people - org.customers,
+        "people": list(qs.select_related("organization")[:SHOWN]),
+        "everyone": org.people,
+    }
 
 
 def effort(today: date | None = None) -> dict:
@@ -96,7 +102,7 @@ def effort(today: date | None = None) -> dict:
         "effort": {
             "alerts": alerts,
             "nobody": nobody,
-            "has_data": bool(alerts["total"] or Person.objects.exists()),
+            "has_data": bool(alerts["total"] or nobody["everyone"]),
         }
     }
 

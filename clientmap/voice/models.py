@@ -93,6 +93,11 @@ class Wish(models.Model):
             # every wish
             models.Index(fields=["-vote_count", "-created"], name="wish_votes"),
             models.Index(fields=["-created"], name="wish_created"),
+            # the overview's open wishes (``voice.overview``): their count read from the index
+            # alone, the most wanted in index order (plain indexes: SQLite cannot use a partial
+            # index for a query whose values are bound parameters)
+            models.Index(fields=["merged_into", "status"], name="wish_merged_status"),
+            models.Index(fields=["-weighted_demand", "-vote_count", "key"], name="wish_demand_key"),
         ]
 
     def __str__(self) -> str:

@@ -9,8 +9,9 @@ import random
 import pytest
 from django.db.models import Count, Exists, OuterRef, Q
 
-from clientmap.customers.models import CustomerRelation, Kind
+from clientmap.customers.models import CustomerRelation, Kind, NobodysCustomer
 from clientmap.customers.overview import organization_overview, team_summary
+from clientmap.customers.views import _team_counts
 from clientmap.directory.models import Person, Team, TeamMembership
 from clientmap.engagements.models import Request
 from clientmap.valuechain.overview import nobodys_customers
@@ -91,7 +92,29 @@ def _check() -> None:
     for team in Team.objects.all():
         assert team_summary(team) == _plain_team(team)
     is_customer = CustomerRelation.objects.filter(person=OuterRef("pk"), is_customer=True)
-    assert nobodys_customers()["total"] == Person.objects.filter(~Exists(is_customer)).count()
+    nobody = Person.objects.filter(~Exists(is_customer)).order_by("name", "pk")
+    stored = nobodys_customers()
+    assert stored["total"] == nobody.count()
+    assert stored["people"] == list(nobody[:5])  # names repeat: the same tie-break
+    assert stored["everyone"] == Person.objects.count()
+    assert set(NobodysCustomer.objects.values_list("person_id", flat=True)) == set(
+        nobody.values_list("pk", flat=True)
+    )
+    # the teams page's counts: the stored rows against the grouped query they replace
+    ids = list(Team.objects.values_list("pk", flat=True))
+    plain = {
+        r["team_id"]: {k: r[k] for k in ("customers", "active", "paying", "prospects")}
+        for r in CustomerRelation.objects.filter(team_id__in=ids)
+        .values("team_id")
+        .annotate(
+            customers=Count("id", filter=Q(is_customer=True)),
+            active=Count("id", filter=Q(is_customer=True, active=True)),
+            paying=Count("id", filter=Q(is_customer=True, kind=Kind.EXTERNAL_PAYING)),
+            prospects=Count("id", filter=Q(is_customer=False)),
+        )
+        .order_by()
+    }
+    assert _team_counts(ids) == plain
 
 
 @pytest.mark.django_db(transaction=True)
@@ -108,3 +131,9 @@ def test_stored_figures_equal_the_queries_they_replace(seed) -> None:
     _check()
     teams[1].delete()
     _check()
+    newcomer = f.person(name="N0")  # made after the rebuild: nobody's customer at once
+    _check()
+    f.request(newcomer, rnd.choice(teams[2:]), status=Request.Status.ACCEPTED)
+    _check()
+    Person.objects.filter(pk__in=NobodysCustomer.objects.values("person_id")).first().delete()
+    _check()  # one without relations: nothing is rebuilt, one person fewer

@@ -72,7 +72,7 @@ PAGES = {
 # ``derived`` on the day's first read) pay 2–3 for the latest run, its snapshots and overrides.
 # Regenerate: CLIENTMAP_PRINT_QUERY_PINS=1 pytest -s.
 PINS: dict[str, int] = {
-    "home": 29,  # demand read from the wish: no fit-group queries to weigh votes
+    "home": 26,  # -3: the people count stored (customers, effort), fit's key accounts read with their organization
     "teams": 6,
     "team": 17,  # + the team links (its services)
     "team-prospects": 17,
