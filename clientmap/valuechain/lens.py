@@ -29,8 +29,10 @@ def _traced(
     paying customers fund it all); the unit traces at all.
     """
     org_nodes = g.nodes(ORGANIZATION, org_ids)
+    # pragma: no mutate start (ids are >= 1 or the -1 of "no unit"; the placeholder is reset)
     unit_nodes = g.nodes(UNIT, np.where(unit_ids < 0, 0, unit_ids))
     unit_nodes[unit_ids < 0] = -1
+    # pragma: no mutate end
     has_org, has_unit = org_nodes >= 0, unit_nodes >= 0
     o, u = np.maximum(org_nodes, 0), np.maximum(unit_nodes, 0)
     pays = has_org & g.paying[o]
@@ -45,8 +47,10 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def _group_rows(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    # pragma: no mutate start (int64 is what numpy infers; any negative unit reads as none)
     orgs = np.asarray([r[0] for r in rows], dtype=np.int64)
     units = np.asarray([-1 if r[1] is None else r[1] for r in rows], dtype=np.int64)
+    # pragma: no mutate end
     return orgs, units
 
 
@@ -90,7 +94,7 @@ def lens(
     orgs, units = _group_rows(rows)
     pays, unit_direct, org_any, unit_any = _traced(g, orgs, units)
     direct, traced = pays | unit_direct, org_any | unit_any
-    counts = np.asarray([r[2] for r in rows], dtype=np.int64)
+    counts = np.asarray([r[2] for r in rows], dtype=np.int64)  # pragma: no mutate (as inferred)
 
     irows = list(
         Involvement.objects.filter(team=team)
@@ -101,19 +105,19 @@ def lens(
     iorgs, iunits = _group_rows(irows)
     ipays, iunit_direct, iorg_any, iunit_any = _traced(g, iorgs, iunits)
     idirect, itraced = ipays | iunit_direct, iorg_any | iunit_any
-    icounts = np.asarray([r[2] for r in irows], dtype=np.int64)
-    hours = np.asarray([float(r[3] or 0) for r in irows], dtype=np.float64)
+    icounts = np.asarray([r[2] for r in irows], dtype=np.int64)  # pragma: no mutate (inferred)
+    hour_values = [float(r[3] or 0) for r in irows]
+    hours = np.asarray(hour_values, dtype=np.float64)  # pragma: no mutate (as inferred)
 
     # Routes of the traced requests: per requester unit (or organization), one path.
     routes = []
     by_size = sorted((i for i in range(len(rows)) if traced[i]), key=lambda i: -int(counts[i]))
     for i in by_size[:limit]:
         org_node = g.node(ORGANIZATION, int(orgs[i]))
-        unit_node = g.node(UNIT, int(units[i])) if units[i] >= 0 else -1
         if pays[i]:
             start, target, path = org_node, org_node, [g.label(org_node)]
         else:
-            start = unit_node if unit_any[i] else org_node
+            start = g.node(UNIT, int(units[i])) if unit_any[i] else org_node
             order, pred = g.bfs([start], direct=bool(direct[i]))
             target = int(order[g.paying[order]][0])
             path = g.path_labels(pred, target)
@@ -129,15 +133,18 @@ def lens(
 
     traced_orgs = sorted(set(orgs[org_any].tolist()))
     traced_units = sorted(set(units[unit_any].tolist()))
-    none = int(counts[~traced].sum()) if len(rows) else 0
+    none = int(counts[~traced].sum())
     untraced_items = []
     if none:
         untraced_qs = req.exclude(requester__organization_id__in=traced_orgs).exclude(
             requester__unit_id__in=traced_units
         )
-        for r in untraced_qs.select_related(
+        # pragma: no mutate start (select_related changes the number of queries, not the answer)
+        related = untraced_qs.select_related(
             "requester", "requester__organization", "requester__unit", "service"
-        ).order_by("-opened", "key")[untraced_offset : untraced_offset + limit]:
+        )
+        # pragma: no mutate end
+        for r in related.order_by("-opened", "key")[untraced_offset : untraced_offset + limit]:
             untraced_items.append(
                 {
                     "key": r.key,

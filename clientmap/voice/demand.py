@@ -61,7 +61,7 @@ def weight(voter):
         When(Exists(paying), then=Value(w["external_paying"])),
         When(Exists(customer), then=Value(w["customer"])),
         default=Value(w["other"]),
-        output_field=IntegerField(),
+        output_field=IntegerField(),  # pragma: no mutate (Django infers the same integer type)
     )
 
 
@@ -76,9 +76,10 @@ def demand_expression():
         .order_by()
         .values("wish")
         .annotate(total=Sum("weight"))
-        .values("total")[:1]
+        .values("total")[:1]  # pragma: no mutate (grouped by the one wish: one row at most)
     )
-    return Coalesce(Subquery(weighted, output_field=IntegerField()), 0)
+    total = Subquery(weighted, output_field=IntegerField())  # pragma: no mutate (as inferred)
+    return Coalesce(total, 0)
 
 
 def with_demand(qs: QuerySet[Wish]) -> QuerySet[Wish]:

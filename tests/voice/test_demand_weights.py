@@ -55,3 +55,45 @@ def test_configured_weights_replace_the_defaults(home, settings) -> None:
         "VOICE_WEIGHTS": {"external_paying": 10, "customer": 5, "other": 0},
     }
     assert _demand() == {"Weighed": 10 + 5 + 0}
+
+
+def test_a_wish_nobody_voted_for_has_no_demand(home) -> None:
+    from clientmap.voice import demand
+
+    services.submit_wish(f.person(), "Lonely")
+    voted = services.submit_wish(f.person(), "Voted")
+    services.vote(voted, f.person())
+    assert _demand() == {"Lonely": 0, "Voted": 1}
+    # the reference computation (every vote), not only the stored figure
+    reference = {w.title: w.demand for w in demand.with_demand(Wish.objects.all())}
+    assert reference == {"Lonely": 0, "Voted": 1}
+
+
+def test_who_is_behind_a_wish_counts_its_voters_by_kind(home) -> None:
+    from clientmap.voice import demand
+
+    payer, employee = f.person(organization=f.org(key="acme")), f.person()
+    strangers = [f.person(), f.person()]
+    team = f.team()
+    f.request(payer, team, payment="cash", opened=date.today())
+    f.request(employee, team, opened=date.today())
+    # a prospect (a declined request) has a relation but is nobody's customer: counted as none
+    prospect = f.person()
+    f.request(prospect, team, status=Request.Status.DECLINED, opened=date.today())
+    strangers.append(prospect)
+    wish = services.submit_wish(f.person(), "Behind")
+    for voter in (payer, employee, *strangers):
+        services.vote(wish, voter)
+    derived.ensure_current()
+    kind = CustomerRelation.objects.get(person=employee, team=team).kind
+    assert demand.weights(wish) == {"external_paying": 1, kind: 1, "none": 3}
+    assert demand.weights(services.submit_wish(f.person(), "Nobody")) == {}
+
+
+def test_configured_group_weights_replace_the_defaults(settings) -> None:
+    from clientmap.voice import demand
+
+    assert demand.group_weights() == demand.DEFAULT_GROUP_WEIGHTS
+    # settings read from the environment or JSON carry strings: keys and values are numbers
+    settings.CLIENTMAP = {**settings.CLIENTMAP, "VOICE_GROUP_WEIGHTS": {"1": "5", 4: 2}}
+    assert demand.group_weights() == {1: 5, 2: 0, 3: 1, 4: 2}
