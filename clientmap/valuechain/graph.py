@@ -508,6 +508,7 @@ class ValueGraph:
 
 _cache: dict[str, tuple[tuple, ValueGraph, float]] = {}
 _cache_lock = threading.Lock()
+_build_lock = threading.Lock()  # one graph build at a time per process (``load_graph``)
 _generation = 0
 
 
@@ -594,13 +595,26 @@ def load_graph(*, refresh: bool = False, current: bool = True) -> ValueGraph:
 
     version = derived.ensure_current().get(TABLE) if current else None
     key = fingerprint(version)
-    now = time.monotonic()
+    graph = _cached(key) if not refresh else None
+    if graph is not None:
+        return graph
+    # One build at a time per process: the threads of a server process that find the graph
+    # expired or stale together wait for the first one's build and then use it, instead of
+    # each building (and holding) a graph of their own — at 1M requests a graph is hundreds of
+    # megabytes, and a process of 4 threads rebuilding together peaked at several of them.
+    with _build_lock:
+        graph = _cached(key) if not refresh else None
+        if graph is None:
+            graph = ValueGraph.build(load_data())
+            with _cache_lock:
+                _cache["graph"] = (key, graph, time.monotonic())
+    return graph
+
+
+def _cached(key: tuple) -> ValueGraph | None:
+    """The cached graph if it was built for ``key`` less than ``CACHE_SECONDS`` ago."""
     with _cache_lock:
         hit = _cache.get("graph")
-    if hit is not None and not refresh and now - hit[1].loaded_at < CACHE_SECONDS:
-        if hit[0] == key:
-            return hit[1]
-    graph = ValueGraph.build(load_data())
-    with _cache_lock:
-        _cache["graph"] = (key, graph, time.monotonic())
-    return graph
+    if hit is not None and hit[0] == key and time.monotonic() - hit[1].loaded_at < CACHE_SECONDS:
+        return hit[1]
+    return None
