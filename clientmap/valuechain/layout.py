@@ -20,7 +20,6 @@ per-character width table for the font size, conservative for Latin and Cyrillic
 from __future__ import annotations
 
 import random
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -449,19 +448,20 @@ def _pair_crossings(
     rows above and below) when ``i`` is left of ``j``."""
     row = rows[r]
     m = len(row)
-    c = [[0] * m for _ in range(m)]
+    c = np.zeros((m, m), dtype=np.int64)
     for other, nb in ((r - 1, up), (r + 1, down)):
         if other < 0 or other >= len(rows):
             continue
         pos = {v: i for i, v in enumerate(rows[other])}
-        ends = [sorted(pos[u] for u in nb.get(v, ()) if u in pos) for v in row]
-        for j in range(m):
-            ej = ends[j]
-            if not ej:
-                continue
-            for i in range(m):
-                ei = ends[i]
-                if i != j and ei:
-                    # pairs (a of i, b of j) with b < a cross when i is left of j
-                    c[i][j] += sum(bisect_left(ej, a) for a in ei)
-    return c
+        # ends[i, p]: how many edges of row[i] end at place p of the other row
+        ends = np.zeros((m, len(pos) + 1), dtype=np.int64)
+        for i, v in enumerate(row):
+            for u in nb.get(v, ()):
+                if u in pos:
+                    ends[i, pos[u]] += 1
+        # before[j, p]: how many edges of row[j] end left of place p
+        before = np.cumsum(ends, axis=1) - ends
+        # pairs (a of i, b of j) with b < a cross when i is left of j
+        c += ends @ before.T
+    np.fill_diagonal(c, 0)
+    return c.tolist()

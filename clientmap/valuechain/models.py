@@ -184,7 +184,9 @@ class ReachSetPerson(models.Model):
     active = models.BooleanField(_("active"))
     last_evidence = models.DateField(_("last evidence"), null=True)
     name = models.CharField(_("name"), max_length=300)
-    has_email = models.BooleanField(_("has an e-mail address"))
+    # 1 when the person has an e-mail address, else 0: an integer, so that the equality is an
+    # index range on SQLite (a bare boolean column in WHERE is not)
+    has_email = models.PositiveSmallIntegerField(_("has an e-mail address"))
     language = models.CharField(_("language"), max_length=10, blank=True)
 
     class Meta:

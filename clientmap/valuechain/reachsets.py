@@ -185,7 +185,8 @@ def rebuild(g: ValueGraph | None = None) -> dict:
             INSERT INTO {rsp_table} (reach_set_id, person_id, team_id, rank, internal, external,
                                      active, last_evidence, name, has_email, language)
             SELECT x.reach_set_id, x.person_id, x.team_id, x.rank, x.internal, x.external,
-                   x.active, x.last_evidence, p.name, p.email <> '', p.language
+                   x.active, x.last_evidence, p.name,
+                   CASE WHEN p.email <> '' THEN 1 ELSE 0 END, p.language
             FROM (
                 SELECT s.reach_set_id AS reach_set_id, r.person_id AS person_id,
                        MIN(r.team_id) AS team_id, MIN({rank}) AS rank,
@@ -206,7 +207,7 @@ def rebuild(g: ValueGraph | None = None) -> dict:
             f"""
             INSERT INTO {rsl_table} (reach_set_id, language, recipients, recipients_all)
             SELECT reach_set_id, language, SUM(CASE WHEN active THEN 1 ELSE 0 END), COUNT(*)
-            FROM {rsp_table} WHERE has_email GROUP BY reach_set_id, language
+            FROM {rsp_table} WHERE has_email = 1 GROUP BY reach_set_id, language
             """
         )
         cursor.execute(
@@ -219,8 +220,8 @@ def rebuild(g: ValueGraph | None = None) -> dict:
                        SUM(CASE WHEN internal THEN 1 ELSE 0 END) AS internal,
                        SUM(CASE WHEN external THEN 1 ELSE 0 END) AS external,
                        SUM(CASE WHEN rank = 0 THEN 1 ELSE 0 END) AS external_paying,
-                       SUM(CASE WHEN has_email AND active THEN 1 ELSE 0 END) AS recipients,
-                       SUM(CASE WHEN has_email THEN 1 ELSE 0 END) AS recipients_all
+                       SUM(CASE WHEN has_email = 1 AND active THEN 1 ELSE 0 END) AS recipients,
+                       SUM(has_email) AS recipients_all
                 FROM {rsp_table} GROUP BY reach_set_id
             ) a
             WHERE {rs_table}.id = a.reach_set_id
@@ -344,7 +345,7 @@ def recipients(reach_set: ReachSet, *, include_lapsed: bool = False, whole: bool
     """The set's direct customers with an e-mail address (only those with an active relation
     unless ``include_lapsed``), as people by name."""
     if reach_set.stored:
-        rows = ReachSetPerson.objects.filter(reach_set=reach_set, has_email=True)
+        rows = ReachSetPerson.objects.filter(reach_set=reach_set, has_email=1)
         if not include_lapsed:
             rows = rows.filter(active=True)
         return Person.objects.filter(pk__in=rows.values("person_id")).order_by("name", "pk")
@@ -370,7 +371,7 @@ def recipient_page(
     relations to the set's teams, their ``last`` evidence and whether they are ``lapsed`` (no
     active relation)."""
     if reach_set.stored:
-        rows = ReachSetPerson.objects.filter(reach_set=reach_set, has_email=True)
+        rows = ReachSetPerson.objects.filter(reach_set=reach_set, has_email=1)
         if not include_lapsed:
             rows = rows.filter(active=True)
         rows = rows.order_by("name", "person_id").values_list(

@@ -4,11 +4,13 @@ cost most of the page (``_node.html`` and ``_path.html`` render the same markup)
 
 from __future__ import annotations
 
+from functools import lru_cache
+from html import escape
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clientmap.core.converters import key_to_url
@@ -23,36 +25,42 @@ _VIEWS = {
 }
 _MARK = "cmKEYcm"
 _SAFE = "!$&'()*+,;=/~:@"  # what ``reverse`` leaves unquoted in a path (RFC 3986 sub-delims …)
-_prefixes: dict[tuple, tuple[str, str]] = {}
+_SEP = '<span class="sep" aria-hidden="true">→</span>'
 
 
-def _url(kind: str, key: str) -> str:
-    """``reverse(view of kind, args=[key])``, from one ``reverse`` per view."""
-    cache_key = (get_urlconf(), get_script_prefix(), kind)
-    parts = _prefixes.get(cache_key)
-    if parts is None:
-        head, _, tail = reverse(_VIEWS[kind], args=[_MARK]).partition(_MARK)
-        parts = _prefixes[cache_key] = (head, tail)
-    return parts[0] + quote(key_to_url(key), safe=_SAFE) + parts[1]
+@lru_cache(maxsize=64)
+def _parts(urlconf, prefix: str, kind: str) -> tuple[str, str]:
+    """What ``reverse`` puts before and after the key of a node of ``kind``."""
+    head, _, tail = reverse(_VIEWS[kind], args=[_MARK], urlconf=urlconf).partition(_MARK)
+    return head, tail
 
 
-def node_html(n: dict) -> str:
-    kind = n["type"]
+@lru_cache(maxsize=50_000)
+def _node(urlconf, prefix: str, kind: str, key: str, name: str) -> str:
     if kind in _VIEWS:
-        return f'<a href="{escape(_url(kind, n["key"]))}" class="t-{kind}">{escape(n["name"])}</a>'
-    return f'<span class="t-{escape(kind)}" title="{escape(n["key"])}">{escape(n["name"])}</span>'
+        head, tail = _parts(urlconf, prefix, kind)
+        url = head + quote(key_to_url(key), safe=_SAFE) + tail
+        return f'<a href="{escape(url)}" class="t-{kind}">{escape(name)}</a>\n'
+    return f'<span class="t-{escape(kind)}" title="{escape(key)}">{escape(name)}</span>\n'
+
+
+def _where() -> tuple:
+    """What ``reverse`` depends on here (the URLs have no language prefix)."""
+    return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
 
 
 @register.filter
 def vc_node(n: dict) -> SafeString:
     """A node as ``valuechain/_node.html`` renders it (its final new line included)."""
-    return mark_safe(node_html(n) + "\n")  # noqa: S308 — every part is escaped above
+    return mark_safe(_node(*_where(), n["type"], n["key"], n["name"]))  # noqa: S308 — escaped
 
 
 @register.filter
 def vc_path(path: list[dict]) -> SafeString:
     """A path as ``valuechain/_path.html`` renders it."""
-    sep = '<span class="sep" aria-hidden="true">→</span>'
-    return mark_safe(  # noqa: S308 — every part is escaped by node_html
-        '<span class="path">' + sep.join(node_html(n) + "\n" for n in path) + "</span>\n"
+    urlconf, prefix = _where()
+    return mark_safe(  # noqa: S308 — every part is escaped by _node
+        '<span class="path">'
+        + _SEP.join(_node(urlconf, prefix, n["type"], n["key"], n["name"]) for n in path)
+        + "</span>\n"
     )
