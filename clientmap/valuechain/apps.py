@@ -43,7 +43,7 @@ class ValuechainConfig(AppConfig):
                 signal.connect(
                     reachsets.mark_stale, sender=model, dispatch_uid=f"rs-{model.__name__}-{tag}"
                 )
-        relations_rebuilt.connect(reachsets.mark_stale, dispatch_uid="rs-relations")
+        relations_rebuilt.connect(reachsets.relations_rebuilt, dispatch_uid="rs-relations")
         pre_save.connect(reachsets.remember_person, sender=Person, dispatch_uid="rs-person-pre")
         post_save.connect(reachsets.person_saved, sender=Person, dispatch_uid="rs-person-s")
         post_delete.connect(reachsets.mark_stale, sender=Person, dispatch_uid="rs-person-d")

@@ -44,7 +44,7 @@ from django.db.models.functions import Cast
 
 from clientmap.core import derived
 from clientmap.customers.models import CustomerRelation, Kind, TeamSummary
-from clientmap.directory.models import Person
+from clientmap.directory.models import Person, Team
 from clientmap.valuechain.graph import SERVICE, TEAM, ValueGraph, load_graph
 from clientmap.valuechain.models import ReachSet, ReachSetLanguage, ReachSetPerson, ReachSetTeam
 
@@ -145,17 +145,12 @@ def _sql() -> dict[str, str]:
     return {"true": "TRUE" if pg else "1", "any": "BOOL_OR({})" if pg else "MAX({})"}
 
 
-def rebuild(g: ValueGraph | None = None) -> dict:
-    """Every reach set, and the figures of the large ones, from the graph and the relations as
-    they are now."""
-    started = time.perf_counter()
-    g = g or load_graph(current=False)
-    sets = sets_of(g)
-    per_team = dict(TeamSummary.objects.filter(customers__gt=0).values_list("team_id", "customers"))
+def _insert_people(cursor, every: int, scope: str = "", params: list | None = None) -> None:
+    """Write the ``ReachSetPerson`` rows of every stored set (of the people of ``scope``, a SQL
+    condition on ``r.person_id`` with ``params``, when given) from the relations."""
     rs_table = ReachSet._meta.db_table
     rst_table = ReachSetTeam._meta.db_table
     rsp_table = ReachSetPerson._meta.db_table
-    rsl_table = ReachSetLanguage._meta.db_table
     rel = CustomerRelation._meta.db_table
     person = Person._meta.db_table
     sql = _sql()
@@ -165,9 +160,96 @@ def rebuild(g: ValueGraph | None = None) -> dict:
         + f" ELSE {RANK[Kind.INTERNAL.value]} END"
     )
     internal = f"r.kind = '{Kind.INTERNAL.value}'"
+    aggregate = f"""
+        MIN(r.team_id) AS team_id, MIN({rank}) AS rank,
+        {sql["any"].format(internal)} AS internal,
+        {sql["any"].format("NOT " + internal)} AS external,
+        {sql["any"].format("r.active")} AS active,
+        MAX(r.last_evidence) AS last_evidence
+    """
+    where = f"r.is_customer = {sql['true']}" + (f" AND {scope}" if scope else "")
+    whole = list(
+        ReachSet.objects.filter(stored=True, teams__gte=every).values_list("pk", flat=True)[:1]
+    )
+    parts = [
+        # the other large sets: the relations of their teams
+        f"""SELECT s.reach_set_id AS reach_set_id, r.person_id AS person_id, {aggregate}
+            FROM {rs_table} rs
+            JOIN {rst_table} s ON s.reach_set_id = rs.id
+            JOIN {rel} r ON r.team_id = s.team_id
+            WHERE rs.stored = {sql["true"]} AND rs.teams < {int(every)} AND {where}
+            GROUP BY s.reach_set_id, r.person_id"""
+    ]
+    if whole:
+        # the set of every team (at most one): every relation, no join
+        parts.append(
+            f"""SELECT {int(whole[0])} AS reach_set_id, r.person_id AS person_id, {aggregate}
+                FROM {rel} r WHERE {where} GROUP BY r.person_id"""
+        )
+    for part in parts:
+        cursor.execute(
+            f"""
+            INSERT INTO {rsp_table} (reach_set_id, person_id, team_id, rank, internal, external,
+                                     active, last_evidence, name, has_email, language)
+            SELECT x.reach_set_id, x.person_id, x.team_id, x.rank, x.internal, x.external,
+                   x.active, x.last_evidence, p.name,
+                   CASE WHEN p.email <> '' THEN 1 ELSE 0 END, p.language
+            FROM ({part}) x
+            JOIN {person} p ON p.id = x.person_id
+            ORDER BY x.reach_set_id, x.rank, p.name, x.person_id
+            """,
+            params or None,
+        )
+
+
+def _recount(cursor) -> None:
+    """The figures of every stored set (its counts, its recipients by language) from its
+    ``ReachSetPerson`` rows."""
+    rs_table = ReachSet._meta.db_table
+    rsp_table = ReachSetPerson._meta.db_table
+    rsl_table = ReachSetLanguage._meta.db_table
+    cursor.execute(f"DELETE FROM {rsl_table}")
+    cursor.execute(
+        f"""
+        INSERT INTO {rsl_table} (reach_set_id, language, recipients, recipients_all)
+        SELECT reach_set_id, language, SUM(CASE WHEN active THEN 1 ELSE 0 END), COUNT(*)
+        FROM {rsp_table} WHERE has_email = 1 GROUP BY reach_set_id, language
+        """
+    )
+    cursor.execute(
+        f"UPDATE {rs_table} SET internal = 0, external = 0, external_paying = 0, "
+        "recipients = 0, recipients_all = 0"
+    )
+    cursor.execute(
+        f"""
+        UPDATE {rs_table} SET internal = a.internal, external = a.external,
+               external_paying = a.external_paying, recipients = a.recipients,
+               recipients_all = a.recipients_all
+        FROM (
+            SELECT reach_set_id,
+                   SUM(CASE WHEN internal THEN 1 ELSE 0 END) AS internal,
+                   SUM(CASE WHEN external THEN 1 ELSE 0 END) AS external,
+                   SUM(CASE WHEN rank = 0 THEN 1 ELSE 0 END) AS external_paying,
+                   SUM(CASE WHEN has_email = 1 AND active THEN 1 ELSE 0 END) AS recipients,
+                   SUM(has_email) AS recipients_all
+            FROM {rsp_table} GROUP BY reach_set_id
+        ) a
+        WHERE {rs_table}.id = a.reach_set_id
+        """
+    )
+
+
+def rebuild(g: ValueGraph | None = None) -> dict:
+    """Every reach set, and the figures of the large ones, from the graph and the relations as
+    they are now."""
+    started = time.perf_counter()
+    g = g or load_graph(current=False)
+    sets = sets_of(g)
+    per_team = dict(TeamSummary.objects.filter(customers__gt=0).values_list("team_id", "customers"))
+    rst_table = ReachSetTeam._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in (rsl_table, rsp_table, rst_table, rs_table):
-            cursor.execute(f"DELETE FROM {table}")
+        for model in (ReachSetLanguage, ReachSetPerson, ReachSetTeam, ReachSet):
+            cursor.execute(f"DELETE FROM {model._meta.db_table}")
         rows = []
         for d, ids in sorted(sets.items()):
             n = sum(per_team.get(t, 0) for t in ids)
@@ -180,64 +262,66 @@ def rebuild(g: ValueGraph | None = None) -> dict:
                 f"INSERT INTO {rst_table} (reach_set_id, team_id) VALUES (%s, %s)",
                 members[i : i + _BATCH],
             )
-        cursor.execute(
-            f"""
-            INSERT INTO {rsp_table} (reach_set_id, person_id, team_id, rank, internal, external,
-                                     active, last_evidence, name, has_email, language)
-            SELECT x.reach_set_id, x.person_id, x.team_id, x.rank, x.internal, x.external,
-                   x.active, x.last_evidence, p.name,
-                   CASE WHEN p.email <> '' THEN 1 ELSE 0 END, p.language
-            FROM (
-                SELECT s.reach_set_id AS reach_set_id, r.person_id AS person_id,
-                       MIN(r.team_id) AS team_id, MIN({rank}) AS rank,
-                       {sql["any"].format(internal)} AS internal,
-                       {sql["any"].format("NOT " + internal)} AS external,
-                       {sql["any"].format("r.active")} AS active,
-                       MAX(r.last_evidence) AS last_evidence
-                FROM {rs_table} rs
-                JOIN {rst_table} s ON s.reach_set_id = rs.id
-                JOIN {rel} r ON r.team_id = s.team_id
-                WHERE rs.stored = {sql["true"]} AND r.is_customer = {sql["true"]}
-                GROUP BY s.reach_set_id, r.person_id
-            ) x
-            JOIN {person} p ON p.id = x.person_id
-            """
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO {rsl_table} (reach_set_id, language, recipients, recipients_all)
-            SELECT reach_set_id, language, SUM(CASE WHEN active THEN 1 ELSE 0 END), COUNT(*)
-            FROM {rsp_table} WHERE has_email = 1 GROUP BY reach_set_id, language
-            """
-        )
-        cursor.execute(
-            f"""
-            UPDATE {rs_table} SET internal = a.internal, external = a.external,
-                   external_paying = a.external_paying, recipients = a.recipients,
-                   recipients_all = a.recipients_all
-            FROM (
-                SELECT reach_set_id,
-                       SUM(CASE WHEN internal THEN 1 ELSE 0 END) AS internal,
-                       SUM(CASE WHEN external THEN 1 ELSE 0 END) AS external,
-                       SUM(CASE WHEN rank = 0 THEN 1 ELSE 0 END) AS external_paying,
-                       SUM(CASE WHEN has_email = 1 AND active THEN 1 ELSE 0 END) AS recipients,
-                       SUM(has_email) AS recipients_all
-                FROM {rsp_table} GROUP BY reach_set_id
-            ) a
-            WHERE {rs_table}.id = a.reach_set_id
-            """
-        )
+        _insert_people(cursor, g.offsets[TEAM + 1] - g.offsets[TEAM])
+        _recount(cursor)
     return {"sets": len(sets), "seconds": round(time.perf_counter() - started, 2)}
 
 
+def refresh_people(person_ids: frozenset[int], organization_ids: frozenset[int]) -> None:
+    """Bring the stored sets current for these people and the people of these organizations
+    (their relations, names, e-mail addresses or languages changed): their rows written again,
+    every stored set counted again. The sets themselves (which teams) stay: ``refresh`` rebuilds
+    everything when they changed."""
+    rsp_table = ReachSetPerson._meta.db_table
+    person = Person._meta.db_table
+    params: list = []
+    parts = []
+    if person_ids:
+        parts.append(f"{{col}} IN ({', '.join(['%s'] * len(person_ids))})")
+        params += sorted(person_ids)
+    if organization_ids:
+        parts.append(
+            f"{{col}} IN (SELECT id FROM {person} WHERE organization_id IN "
+            f"({', '.join(['%s'] * len(organization_ids))}))"
+        )
+        params += sorted(organization_ids)
+    if not parts:
+        return
+    scope = "(" + " OR ".join(parts) + ")"
+    teams = Team.objects.count()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {rsp_table} WHERE {scope.format(col='person_id')}", params)
+        _insert_people(cursor, teams, scope.format(col="r.person_id"), params)
+        _recount(cursor)
+
+
 def refresh(changes: derived.Changes) -> None:
-    """Bring the reach sets current (called by ``derived.ensure_current``)."""
-    rebuild()
+    """Bring the reach sets current (called by ``derived.ensure_current``): for a few people,
+    their rows; for everyone, everything."""
+    g = load_graph(current=False)
+    if changes.everyone or set(sets_of(g)) != set(
+        ReachSet.objects.values_list("digest", flat=True)
+    ):
+        # everything, or the sets themselves changed: a person who starts or stops paying a
+        # team adds or removes an edge of the graph (team → their organization)
+        rebuild(g)
+    else:
+        refresh_people(changes.person_ids, changes.organization_ids)
 
 
 def mark_stale(*_args, **_kwargs) -> None:
-    """An input of the reach sets changed (a signal receiver, in the writing transaction)."""
+    """An input of the reach sets changed for everyone (a signal receiver, in the writing
+    transaction): the graph, or a person deleted."""
     derived.mark_stale(TABLE)
+
+
+def relations_rebuilt(sender, everyone: bool, person_ids, organization_ids, **kwargs) -> None:
+    """The customer relations were rebuilt (in their transaction): stale for what they were
+    rebuilt for."""
+    if everyone:
+        derived.mark_stale(TABLE)
+    else:
+        derived.mark_stale(TABLE, person_ids=person_ids, organization_ids=organization_ids)
 
 
 _PERSON_FIELDS = ("name", "email", "language")
@@ -258,7 +342,7 @@ def person_saved(sender, instance, created: bool, **kwargs) -> None:
         return
     now = tuple(getattr(instance, f) for f in _PERSON_FIELDS)
     if getattr(instance, "_reach_fields", None) != now:
-        mark_stale()
+        derived.mark_stale(TABLE, person_ids=[instance.pk])
 
 
 # --- reading -----------------------------------------------------------------------------------
