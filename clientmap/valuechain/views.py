@@ -125,7 +125,7 @@ def value_map(request: HttpRequest) -> HttpResponse:
             "focus_text": focus_text,
             "select_text": select_text,
             "selected": g.label(selected) if selected >= 0 else None,
-            "teams": Team.objects.order_by("name").only("key", "name"),
+            "teams": Team.objects.order_by("name").values_list("key", "name"),
             "depth": depth,
             "depths": range(1, 7),
             "max_nodes": svg.MAX_NODES,

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 from clientmap.core.converters import key_to_url
@@ -63,4 +64,42 @@ def vc_path(path: list[dict]) -> SafeString:
         '<span class="path">'
         + _SEP.join(_node(urlconf, prefix, n["type"], n["key"], n["name"]) for n in path)
         + "</span>\n"
+    )
+
+
+@register.simple_tag
+def vc_team_options(teams, selected=None) -> SafeString:
+    """The ``<option>`` of each team (key, name) for the map's highlight form, the selected
+    node's team marked (2 000 of them: one string, not a template loop)."""
+    chosen = selected["key"] if selected and selected.get("type") == "team" else None
+    return mark_safe(  # noqa: S308 — keys and names are escaped
+        "".join(
+            f'<option value="team:{escape(key)}"{" selected" if key == chosen else ""}>'
+            f"{escape(name)}</option>"
+            for key, name in teams
+        )
+    )
+
+
+@register.filter
+def vc_reached_rows(items: list[dict]) -> SafeString:
+    """The rows of ``valuechain/_reached.html`` (node, steps, path), as its loop rendered them."""
+    urlconf, prefix = _where()
+
+    def path(p: list[dict]) -> str:
+        return (
+            '<span class="path">'
+            + _SEP.join(_node(urlconf, prefix, n["type"], n["key"], n["name"]) for n in p)
+            + "</span>\n"
+        )
+
+    return mark_safe(  # noqa: S308 — every part is escaped
+        "".join(
+            "\n      <tr><td>"
+            + _node(urlconf, prefix, i["node"]["type"], i["node"]["key"], i["node"]["name"])
+            + f'</td><td class="num">{escape(str(localize(i["distance"])))}</td><td>'
+            + path(i["path"])
+            + "</td></tr>\n    "
+            for i in items
+        )
     )
