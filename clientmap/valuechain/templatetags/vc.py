@@ -13,8 +13,10 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from clientmap.core.converters import key_to_url
+from clientmap.core.templatetags.cm import kind_label
 
 register = template.Library()
 
@@ -99,6 +101,53 @@ def vc_reached_rows(items: list[dict]) -> SafeString:
             + _node(urlconf, prefix, i["node"]["type"], i["node"]["key"], i["node"]["name"])
             + f'</td><td class="num">{escape(str(localize(i["distance"])))}</td><td>'
             + path(i["path"])
+            + "</td></tr>\n    "
+            for i in items
+        )
+    )
+
+
+def _path(urlconf, prefix: str, p: list[dict]) -> str:
+    return (
+        '<span class="path">'
+        + _SEP.join(_node(urlconf, prefix, n["type"], n["key"], n["name"]) for n in p)
+        + "</span>\n"
+    )
+
+
+@register.filter
+def vc_paying_rows(items: list[dict]) -> SafeString:
+    """The rows of the impact page's paying customers (node, reached, steps, path)."""
+    urlconf, prefix = _where()
+    direct = '<span class="badge external_paying">' + escape(gettext("direct")) + "</span>"
+    home = '<span class="badge">' + escape(gettext("through the home organization")) + "</span>"
+    return mark_safe(  # noqa: S308 — every part is escaped
+        "".join(
+            "\n      <tr><td>"
+            + _node(urlconf, prefix, i["node"]["type"], i["node"]["key"], i["node"]["name"])
+            + "</td>\n        <td>"
+            + (direct if i["direct"] else home)
+            + f'</td>\n        <td class="num">{escape(str(localize(i["distance"])))}</td><td>'
+            + _path(urlconf, prefix, i["path"])
+            + "</td></tr>\n    "
+            for i in items
+        )
+    )
+
+
+@register.filter
+def vc_direct_rows(items: list[dict]) -> SafeString:
+    """The rows of the impact page's direct customers (person, kind, e-mail, path)."""
+    urlconf, prefix = _where()
+    return mark_safe(  # noqa: S308 — every part is escaped
+        "".join(
+            "\n      <tr><td>"
+            + _node(urlconf, prefix, i["person"]["type"], i["person"]["key"], i["person"]["name"])
+            + f'</td><td><span class="badge {escape(i["kind"])}">{escape(kind_label(i["kind"]))}'
+            + '</span></td>\n        <td class="small">'
+            + (escape(i["person"]["email"]) if i["person"].get("email") else "—")
+            + "</td><td>"
+            + _path(urlconf, prefix, i["path"])
             + "</td></tr>\n    "
             for i in items
         )
