@@ -89,24 +89,29 @@ def _listed(g: ValueGraph, pred: np.ndarray, counts: dict, rows: list[dict]) -> 
     team id, rank), each with the path to that team."""
     items: list[dict] = []
     if rows:
-        people = Person.objects.in_bulk([r["person_id"] for r in rows])
+        people = {
+            pk: (key, name, email, language)
+            for pk, key, name, email, language in Person.objects.filter(
+                pk__in=[r["person_id"] for r in rows]
+            ).values_list("pk", "key", "name", "email", "language")
+        }
         names = {0: Kind.EXTERNAL_PAYING, 1: Kind.EXTERNAL_NONPAYING, 2: Kind.INTERNAL}
         for r in rows:
-            p = people[r["person_id"]]
+            key, name, email, language = people[r["person_id"]]
             team_node = g.node(TEAM, r["team_id"])
             path = [g.label(i) for i in g.path(pred, team_node)]
             items.append(
                 {
                     "person": {
                         "type": "person",
-                        "key": p.key,
-                        "name": p.name,
-                        "email": p.email,
-                        "language": p.language,
+                        "key": key,
+                        "name": name,
+                        "email": email,
+                        "language": language,
                     },
                     "kind": str(names[r["rank"]].value),
                     "team": g.keys[team_node],
-                    "path": path + [{"type": "person", "key": p.key, "name": p.name}],
+                    "path": path + [{"type": "person", "key": key, "name": name}],
                 }
             )
     total = counts["internal"] + counts["external"]
