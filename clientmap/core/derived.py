@@ -392,7 +392,6 @@ def ensure_current() -> dict[str, int]:
     """Bring every stale derived table current; return each table's version (one query when
     nothing is stale). Inside a request, a whole rebuild may go to a job instead (point 4)."""
     seen = versions()
-    rebuilt = False
     reading = _reading.get()
     for name, entry in _registry.items():
         if entry.refresh is None:
@@ -407,9 +406,8 @@ def ensure_current() -> dict[str, int]:
             reading.add(name)
             continue
         rebuild(name)
-        rebuilt = True
-    if rebuilt:
-        seen = versions()  # a rebuild may bump the versions of the tables made from it
+        # a rebuild may mark the tables made from it stale (registered after it): read again
+        seen = versions()
     return {name: seen.get(name, (0,))[0] for name in _registry}
 
 

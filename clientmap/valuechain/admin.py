@@ -1,8 +1,16 @@
-"""The record of customers told about a failure: visible in the admin, never edited there."""
+"""The record of customers told about a failure, and the reach sets: visible in the admin, never
+edited there."""
 
 from django.contrib import admin
 
-from clientmap.valuechain.models import Alert, ImpactNotice
+from clientmap.valuechain.models import (
+    Alert,
+    ImpactNotice,
+    ReachSet,
+    ReachSetLanguage,
+    ReachSetPerson,
+    ReachSetTeam,
+)
 
 
 @admin.register(ImpactNotice)
@@ -29,3 +37,45 @@ class AlertAdmin(admin.ModelAdmin):
     list_select_related = ["service"]
     date_hierarchy = "time"
     autocomplete_fields = ["service"]
+
+
+class _DerivedAdmin(admin.ModelAdmin):
+    """Derived rows (``valuechain.reachsets``): shown, never typed in."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReachSet)
+class ReachSetAdmin(_DerivedAdmin):
+    list_display = ["digest", "teams", "relations", "stored", "internal", "external"]
+    list_filter = ["stored"]
+    search_fields = ["digest"]
+
+
+@admin.register(ReachSetTeam)
+class ReachSetTeamAdmin(_DerivedAdmin):
+    list_display = ["reach_set", "team"]
+    list_select_related = ["reach_set", "team"]
+    raw_id_fields = ["reach_set", "team"]
+
+
+@admin.register(ReachSetPerson)
+class ReachSetPersonAdmin(_DerivedAdmin):
+    list_display = ["reach_set", "person", "rank", "active", "has_email", "language"]
+    list_select_related = ["reach_set", "person"]
+    raw_id_fields = ["reach_set", "person", "team"]
+
+
+@admin.register(ReachSetLanguage)
+class ReachSetLanguageAdmin(_DerivedAdmin):
+    list_display = ["reach_set", "language", "recipients", "recipients_all"]
+    list_select_related = ["reach_set"]

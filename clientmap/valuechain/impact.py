@@ -10,6 +10,7 @@ from django.db.models import Case, IntegerField, Min, Value, When
 
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Person
+from clientmap.valuechain import reachsets
 from clientmap.valuechain.graph import (
     ORGANIZATION,
     SERVICE,
@@ -20,7 +21,7 @@ from clientmap.valuechain.graph import (
 )
 from clientmap.valuechain.reached import (
     DEFAULT_LIMIT,
-    customer_counts,
+    live_customer_counts,
     paying_reached,
     reached_nodes,
     team_ids,
@@ -46,9 +47,32 @@ def direct_customers(
     g: ValueGraph, pred: np.ndarray, team_nodes: np.ndarray, *, limit: int = DEFAULT_LIMIT
 ) -> dict:
     """The C1 customers of the affected teams: counts by kind and the first ``limit`` people
-    (external paying first), each with the path to one of their teams."""
-    counts = customer_counts(g, team_nodes)
-    items: list[dict] = []
+    (external paying first), each with the path to one of their teams.
+
+    Read from the reach set of exactly these teams (``reachsets``: stored for a large set, a
+    join of its teams with the relations for a small one); counted from the relations of the
+    teams when there is none."""
+    stored = reachsets.find(g, team_nodes)
+    if stored is None:
+        return live_direct_customers(g, pred, team_nodes, limit=limit)
+    whole = reachsets.every_team(g, stored)
+    counts = reachsets.counts(stored, whole=whole)
+    rows: list = []
+    if limit > 0:  # pragma: no mutate (saves a query that lists no one)
+        rows = [
+            {"person_id": p, "team_id": t, "rank": r}
+            for p, t, r in reachsets.people(stored, limit=limit, whole=whole)
+        ]
+    return _listed(g, pred, counts, rows)
+
+
+def live_direct_customers(
+    g: ValueGraph, pred: np.ndarray, team_nodes: np.ndarray, *, limit: int = DEFAULT_LIMIT
+) -> dict:
+    """``direct_customers`` counted from the relations of the teams (what the reach sets
+    replace)."""
+    counts = live_customer_counts(g, team_nodes)
+    rows: list = []
     if len(team_nodes) and limit > 0:  # pragma: no mutate (saves a query that lists no one)
         rows = list(
             _relations(g, team_nodes)
@@ -57,24 +81,37 @@ def direct_customers(
             .annotate(team_id=Min("team_id"), rank=Min(_KIND_ORDER))
             .order_by("rank", "person__name", "person_id")[:limit]
         )
-        people = Person.objects.in_bulk([r["person_id"] for r in rows])
+    return _listed(g, pred, counts, rows)
+
+
+def _listed(g: ValueGraph, pred: np.ndarray, counts: dict, rows: list[dict]) -> dict:
+    """The answer of ``direct_customers``: the counts and the people of ``rows`` (person id,
+    team id, rank), each with the path to that team."""
+    items: list[dict] = []
+    if rows:
+        people = {
+            pk: (key, name, email, language)
+            for pk, key, name, email, language in Person.objects.filter(
+                pk__in=[r["person_id"] for r in rows]
+            ).values_list("pk", "key", "name", "email", "language")
+        }
         names = {0: Kind.EXTERNAL_PAYING, 1: Kind.EXTERNAL_NONPAYING, 2: Kind.INTERNAL}
         for r in rows:
-            p = people[r["person_id"]]
+            key, name, email, language = people[r["person_id"]]
             team_node = g.node(TEAM, r["team_id"])
             path = [g.label(i) for i in g.path(pred, team_node)]
             items.append(
                 {
                     "person": {
                         "type": "person",
-                        "key": p.key,
-                        "name": p.name,
-                        "email": p.email,
-                        "language": p.language,
+                        "key": key,
+                        "name": name,
+                        "email": email,
+                        "language": language,
                     },
                     "kind": str(names[r["rank"]].value),
                     "team": g.keys[team_node],
-                    "path": path + [{"type": "person", "key": p.key, "name": p.name}],
+                    "path": path + [{"type": "person", "key": key, "name": name}],
                 }
             )
     total = counts["internal"] + counts["external"]

@@ -10,6 +10,7 @@ language otherwise. ``{name}`` in a draft is replaced by the recipient's name.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -24,8 +25,9 @@ from clientmap.catalog.models import Service
 from clientmap.customers.models import CustomerRelation
 from clientmap.directory import inbox
 from clientmap.directory.models import Message, Person, Team
+from clientmap.valuechain import reachsets
 from clientmap.valuechain.graph import SERVICE, TEAM, ValueGraph, load_graph
-from clientmap.valuechain.models import ImpactNotice
+from clientmap.valuechain.models import ImpactNotice, ReachSet
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +69,16 @@ def relations_of_teams(team_ids: list[int]) -> QuerySet[CustomerRelation]:
     return qs
 
 
-def recipient_rows(team_ids: list[int], *, include_lapsed: bool = False, limit: int = 200):
+def recipient_rows(
+    team_ids: list[int], *, include_lapsed: bool = False, limit: int = 200, offset: int = 0
+):
     """The recipients with what the sender needs to see first: their organization, the kind of
     customer they are (the best of their relations to the affected teams), their last activity
-    with those teams, and whether they have gone quiet (lapsed)."""
+    with those teams, and whether they have gone quiet (lapsed); ``limit`` from ``offset``."""
     people = list(
-        recipients(team_ids, include_lapsed=include_lapsed).select_related("organization")[:limit]
+        recipients(team_ids, include_lapsed=include_lapsed).select_related("organization")[
+            offset : offset + limit
+        ]
     )
     rank = {"external_paying": 0, "external_nonpaying": 1, "internal": 2}
     info: dict[int, dict] = {}
@@ -100,6 +106,83 @@ def recipient_rows(team_ids: list[int], *, include_lapsed: bool = False, limit: 
     ]
 
 
+@dataclass
+class Audience:
+    """Who "tell the affected customers" reaches when one service fails: the direct customers of
+    the teams its failure reaches, with an e-mail address — read from the reach set of those
+    teams (``reachsets``: stored figures and rows for a large set, a join of its teams with the
+    relations for a small one); from the relations of ``team_ids`` when there is no such set."""
+
+    team_ids: list[int]
+    reach_set: ReachSet | None = None
+    whole: bool = False  # the set is every team
+
+    def people(self, *, include_lapsed: bool = False) -> QuerySet[Person]:
+        """The recipients, by name."""
+        if self.reach_set is None:
+            return recipients(self.team_ids, include_lapsed=include_lapsed)
+        return reachsets.recipients(self.reach_set, include_lapsed=include_lapsed, whole=self.whole)
+
+    def count(self, *, include_lapsed: bool = False) -> int:
+        if self.reach_set is None:
+            return recipients(self.team_ids, include_lapsed=include_lapsed).count()
+        return reachsets.recipient_count(
+            self.reach_set, include_lapsed=include_lapsed, whole=self.whole
+        )
+
+    def rows(self, *, include_lapsed: bool = False, limit: int = 200, offset: int = 0):
+        """One page of ``recipient_rows``."""
+        if self.reach_set is None:
+            return recipient_rows(
+                self.team_ids, include_lapsed=include_lapsed, limit=limit, offset=offset
+            )
+        page = reachsets.recipient_page(
+            self.reach_set,
+            include_lapsed=include_lapsed,
+            limit=limit,
+            offset=offset,
+            whole=self.whole,
+        )
+        people = Person.objects.select_related("organization").in_bulk(
+            [r["person_id"] for r in page]
+        )
+        labels = dict(CustomerRelation._meta.get_field("kind").choices)
+        return [
+            {
+                "person": people[r["person_id"]],
+                "kind": r["kind"],
+                "kind_label": labels.get(r["kind"], ""),
+                "last": r["last"],
+                "lapsed": r["lapsed"],
+            }
+            for r in page
+        ]
+
+    def languages(self, *, include_lapsed: bool = False) -> list[tuple[str, str, int]]:
+        """``languages`` of the recipients."""
+        if self.reach_set is None:
+            return languages(recipients(self.team_ids, include_lapsed=include_lapsed))
+        return _language_counts(
+            reachsets.languages(self.reach_set, include_lapsed=include_lapsed, whole=self.whole)
+        )
+
+
+def audience(service: Service, graph: ValueGraph | None = None) -> Audience:
+    """The ``Audience`` of ``service``'s failure."""
+    g = graph or load_graph()
+    node = g.node(SERVICE, service.pk)
+    if node < 0:
+        return Audience([])
+    order, _pred = g.bfs([node])
+    teams = g.of_type(order, TEAM)
+    stored = reachsets.find(g, teams)
+    return Audience(
+        sorted(int(x) for x in g.db_id[teams]),
+        stored,
+        stored is not None and reachsets.every_team(g, stored),
+    )
+
+
 def language_of(code: str) -> str:
     """The draft language for a person's language: theirs when the site offers it."""
     offered = {c for c, _name in settings.LANGUAGES}
@@ -108,8 +191,13 @@ def language_of(code: str) -> str:
 
 def languages(people: QuerySet[Person]) -> list[tuple[str, str, int]]:
     """(code, name, recipients) for each draft language needed, the default language first."""
+    return _language_counts(people.order_by().values_list("language").annotate(n=Count("id")))
+
+
+def _language_counts(rows) -> list[tuple[str, str, int]]:
+    """(code, name, recipients) from (``Person.language``, recipients) pairs."""
     counts: dict[str, int] = {}
-    for code, n in people.order_by().values_list("language").annotate(n=Count("id")):
+    for code, n in rows:
         lang = language_of(code or "")
         counts[lang] = counts.get(lang, 0) + n
     names = dict(settings.LANGUAGES)
@@ -209,16 +297,21 @@ def send(
     sender=None,
     alert_key: str = "",
     include_lapsed: bool = False,
+    to: Audience | None = None,
 ) -> tuple[int, int]:
-    """Send each recipient the draft of their language and record it. Returns (sent, failed)."""
+    """Send each recipient the draft of their language and record it. Returns (sent, failed).
+    The recipients are those of ``team_ids``, or of the audience ``to`` when given."""
     fallback = drafts.get(settings.LANGUAGE_CODE) or next(iter(drafts.values()), None)
     if fallback is None:
         return 0, 0
     sent = failed = 0
     pending: list[ImpactNotice] = []
-    people = recipients(team_ids, include_lapsed=include_lapsed).only(
-        "id", "name", "email", "language", "user_id", "delivery"
+    chosen = (
+        to.people(include_lapsed=include_lapsed)
+        if to is not None
+        else recipients(team_ids, include_lapsed=include_lapsed)
     )
+    people = chosen.only("id", "name", "email", "language", "user_id", "delivery")
     with get_connection() as connection:
         for person in people.iterator(chunk_size=BATCH):
             lang = language_of(person.language or "")

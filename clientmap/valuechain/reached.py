@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 from django.db.models import Count, Q
 
+from clientmap.customers import summary
 from clientmap.customers.models import CustomerRelation, Kind
 from clientmap.directory.models import Team
+from clientmap.valuechain import reachsets
 from clientmap.valuechain.graph import (
     TEAM,
     ValueGraph,
@@ -64,7 +66,28 @@ def team_ids(g: ValueGraph, team_nodes: np.ndarray) -> list[int]:
 
 
 def customer_counts(g: ValueGraph, team_nodes: np.ndarray) -> dict[str, int]:
-    """Distinct C1 customers (people) of these teams: internal, external, external paying."""
+    """Distinct C1 customers (people) of these teams: internal, external, external paying.
+
+    Read from what is stored: one team's figures (``customers.summary``: one relation per
+    person), or the reach set of exactly these teams (``reachsets``); counted from the relations
+    when there is neither."""
+    if len(team_nodes) == 0:
+        return {"internal": 0, "external": 0, "external_paying": 0}
+    if len(np.unique(team_nodes)) == 1:
+        row = summary.team(int(g.db_id[team_nodes[0]]))
+        return {
+            "internal": row.internal,
+            "external": row.external_paying + row.external_nonpaying,
+            "external_paying": row.external_paying,
+        }
+    stored = reachsets.find(g, team_nodes)
+    if stored is not None:
+        return reachsets.counts(stored, whole=reachsets.every_team(g, stored))
+    return live_customer_counts(g, team_nodes)
+
+
+def live_customer_counts(g: ValueGraph, team_nodes: np.ndarray) -> dict[str, int]:
+    """``customer_counts`` counted from the relations (what the stored figures replace)."""
     if len(team_nodes) == 0:
         return {"internal": 0, "external": 0, "external_paying": 0}
     qs = CustomerRelation.objects.filter(is_customer=True)

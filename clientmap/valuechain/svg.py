@@ -395,13 +395,14 @@ def build(
     gs, gd = rep[s], rep[d]
     m = gs != gd
     gs, gd, fund, belongs = gs[m], gd[m], fund[m], belongs[m]
-    serving = np.unique(gs[~belongs])
-    drop = belongs & np.isin(gs, serving)
+    serving = np.zeros(size, dtype=bool)
+    serving[gs[~belongs]] = True
+    drop = belongs & serving[gs]
     gs, gd, fund = gs[~drop], gd[~drop], fund[~drop]
-    code, inverse, mult = np.unique(gs * size + gd, return_inverse=True, return_counts=True)
-    only_fund = np.ones(len(code), dtype=bool)
-    if len(code):
-        np.logical_and.at(only_fund, inverse, fund)
+    codes = gs * size + gd
+    code, mult = np.unique(codes, return_counts=True)
+    # a group edge is a "funds" edge when every edge it stands for is one
+    only_fund = ~np.isin(code, codes[~fund])
 
     # The cap: keep the best-connected groups (focus and paying organizations first).
     hidden = 0

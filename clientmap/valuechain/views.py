@@ -28,6 +28,7 @@ from clientmap.valuechain.models import ImpactNotice
 
 PAGE = 50
 LIMIT = 100  # items per section on the reach and impact pages
+RECIPIENTS = 50  # recipients per page of "tell the affected customers"
 MAX_FEED_BYTES = 5 * 1024 * 1024
 MAX_RANKED_SHOWN = 500
 
@@ -124,7 +125,7 @@ def value_map(request: HttpRequest) -> HttpResponse:
             "focus_text": focus_text,
             "select_text": select_text,
             "selected": g.label(selected) if selected >= 0 else None,
-            "teams": Team.objects.order_by("name").only("key", "name"),
+            "teams": Team.objects.order_by("name").values_list("key", "name"),
             "depth": depth,
             "depths": range(1, 7),
             "max_nodes": svg.MAX_NODES,
@@ -216,10 +217,9 @@ def _include_lapsed(request: HttpRequest) -> bool:
     return source.get("include_lapsed") in ("1", "on", "true") or source.get("lapsed") == "1"
 
 
-def _tell_form(request: HttpRequest, service: Service, team_ids: list[int], data=None):
+def _tell_form(request: HttpRequest, service: Service, audience: notices.Audience, data=None):
     lapsed = _include_lapsed(request)
-    people = notices.recipients(team_ids, include_lapsed=lapsed)
-    langs = notices.languages(people)
+    langs = audience.languages(include_lapsed=lapsed)
     alert_key = request.GET.get("alert", "")[:200]
     alert_text = request.GET.get("alert_text", "")[:2000]
     sender = request.user.get_full_name() or request.user.get_username()
@@ -228,8 +228,7 @@ def _tell_form(request: HttpRequest, service: Service, team_ids: list[int], data
         sender = person.name
     initial = notices.initial_drafts(service, langs, alert_text=alert_text, sender=sender)
     initial.update({"alert_key": alert_key, "alert_text": alert_text, "include_lapsed": lapsed})
-    form = notices.TellForm(data, langs=langs, initial=initial)
-    return form, people
+    return notices.TellForm(data, langs=langs, initial=initial)
 
 
 @internal_required
@@ -255,20 +254,24 @@ def _service_page(request, service, g, impact, form=None, preview=False) -> Http
         )
     tell = None
     if is_staff(request.user):
-        team_ids = notices.affected_team_ids(service, g)
+        audience = notices.audience(service, g)
         lapsed = _include_lapsed(request)
         if form is None:
-            form, people = _tell_form(request, service, team_ids)
-        else:
-            people = notices.recipients(team_ids, include_lapsed=lapsed)
-        everyone = notices.recipients(team_ids, include_lapsed=True).count()
-        count = people.count()
+            form = _tell_form(request, service, audience)
+        everyone = audience.count(include_lapsed=True)
+        count = everyone if lapsed else audience.count()
+        number = _page_number(request)
+        page = Paginator(range(count), RECIPIENTS).get_page(number)
         tell = {
             "form": form,
             "count": count,
             "lapsed_left_out": 0 if lapsed else everyone - count,
             "include_lapsed": lapsed,
-            "rows": notices.recipient_rows(team_ids, include_lapsed=lapsed, limit=50),
+            "rows": audience.rows(
+                include_lapsed=lapsed, limit=RECIPIENTS, offset=(page.number - 1) * RECIPIENTS
+            ),
+            "page": page,
+            "query": _query_without_page(request),
             "preview": _previews(form) if preview else None,
         }
     sent = ImpactNotice.objects.filter(service=service).select_related("person", "sent_by")
@@ -309,16 +312,17 @@ def tell(request: HttpRequest, key: str) -> HttpResponse:
     """Send the drafted message to every direct customer reached that has an e-mail address."""
     service = get_object_or_404(Service.objects.select_related("team"), key=key)
     g = load_graph()
-    team_ids = notices.affected_team_ids(service, g)
-    form, _people = _tell_form(request, service, team_ids, data=request.POST)
+    audience = notices.audience(service, g)
+    form = _tell_form(request, service, audience, data=request.POST)
     if not form.is_valid() or request.POST.get("confirm") != "1":
         # First the preview: who gets what; sending needs the second button ("confirm").
         impact = selectors.impact(service, limit=LIMIT, graph=g)
         return _service_page(request, service, g, impact, form=form, preview=form.is_valid())
     sent, failed = notices.send(
         service,
-        team_ids,
+        audience.team_ids,
         form.drafts(),
+        to=audience,
         sender=request.user,
         alert_key=form.cleaned_data.get("alert_key", ""),
         include_lapsed=form.cleaned_data.get("include_lapsed", False),

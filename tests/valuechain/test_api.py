@@ -81,3 +81,19 @@ def test_openapi_documents_the_value_chain(staff_client):
         "/api/valuechain/alerts/rank",
     ):
         assert p in paths
+
+
+def test_reach_and_impact_answers_are_their_schemas(chain, staff_client):
+    """The reach and impact answers are rendered without a second validation: they are exactly
+    what their response schemas make of the selectors' answers."""
+    from clientmap.catalog.models import Service
+    from clientmap.directory.models import Team
+    from clientmap.valuechain import selectors
+    from clientmap.valuechain.api import ImpactOut, ReachOut
+
+    for team in Team.objects.all():
+        got = staff_client.get(f"{BASE}/teams/{team.key}/reach?limit=3").json()
+        assert got == ReachOut.model_validate(selectors.reach(team, limit=3)).model_dump()
+    for service in Service.objects.all():
+        got = staff_client.get(f"{BASE}/services/{service.key}/impact?limit=3").json()
+        assert got == ImpactOut.model_validate(selectors.impact(service, limit=3)).model_dump()

@@ -82,8 +82,8 @@ PINS: dict[str, int] = {
     "organizations": 7,
     "organization": 15,
     "value-map": 6,  # + the teams of the highlight form
-    "value-team": 12,  # + the team links
-    "value-service": 21,  # + the team links, the recipients shown before sending
+    "value-team": 13,  # + the team links; +1: the reach set of the teams reached (its counts: one more, by join, for a small set as here; none for a large one)
+    "value-service": 19,  # + the team links, the recipients shown before sending; -2: the recipients, their counts and languages read from the reach set (a join of its teams here; stored rows for a large set), not from per-person EXISTS over the team list
     "unreached": 6,
     "cycles": 5,
     "alerts": 4,
@@ -100,8 +100,8 @@ PINS: dict[str, int] = {
     "api-people": 9,
     "api-teams": 5,
     "api-team": 6,
-    "api-reach": 8,
-    "api-impact": 9,
+    "api-reach": 9,  # +1: the reach set of the teams reached
+    "api-impact": 10,  # +1: the reach set of the teams reached
     "api-lens": 9,
     "api-cycles": 5,
     "api-isolated": 5,
