@@ -68,44 +68,45 @@ PAGES = {
 }
 
 # Queries per page, warm. Every request pays 2 for the session and the user and 1 for
-# ``derived.ensure_current`` (nothing stale); pages with fit badges (the accounts are placed by
+# ``derived.ensure_current`` (nothing stale; asked once per request, the selectors' and the
+# graph's later calls answer from it — 1 fewer on every page that had two or more); pages with fit badges (the accounts are placed by
 # ``derived`` on the day's first read) pay 2–3 for the latest run, its snapshots and overrides.
 # Regenerate: CLIENTMAP_PRINT_QUERY_PINS=1 pytest -s.
 PINS: dict[str, int] = {
-    "home": 26,  # -3: the people count stored (customers, effort), fit's key accounts read with their organization
+    "home": 20,  # -6: derived.ensure_current once per request, the month's alerts in one grouped read, the experience fingerprint once
     "teams": 6,
-    "team": 17,  # + the team links (its services)
-    "team-prospects": 17,
+    "team": 15,  # + the team links (its services)
+    "team-prospects": 15,
     "evidence": 11,
     "people": 6,
-    "person": 13,  # +1: customer-of says why requests to the own team did not count
+    "person": 12,  # +1: customer-of says why requests to the own team did not count
     "organizations": 7,
     "organization": 15,
-    "value-map": 6,  # + the teams of the highlight form
-    "value-team": 12,  # + the team links
-    "value-service": 21,  # + the team links, the recipients shown before sending
-    "unreached": 6,
-    "cycles": 5,
+    "value-map": 5,  # + the teams of the highlight form
+    "value-team": 11,  # + the team links
+    "value-service": 20,  # + the team links, the recipients shown before sending
+    "unreached": 5,
+    "cycles": 4,
     "alerts": 4,
     "voice-portal": 6,  # demand stored on the wish (voice.store)
     "voice-portal-by-demand": 6,
     "voice-wish": 10,
     "voice-coverage": 5,  # coverage and attestation in two aggregates; no team list, no home
     "imports": 4,
-    "api-team-customers": 11,
+    "api-team-customers": 10,
     "api-evidence": 10,
-    "api-person": 10,  # +1: the same reason
+    "api-person": 9,  # +1: the same reason
     "api-organizations": 9,
     "api-units": 5,
     "api-people": 9,
     "api-teams": 5,
     "api-team": 6,
-    "api-reach": 8,
-    "api-impact": 9,
-    "api-lens": 9,
-    "api-cycles": 5,
-    "api-isolated": 5,
-    "api-unreached": 6,
+    "api-reach": 7,
+    "api-impact": 8,
+    "api-lens": 8,
+    "api-cycles": 4,
+    "api-isolated": 4,
+    "api-unreached": 5,
     "api-wishes": 5,
     "api-wishes-by-demand": 5,
     "api-coverage": 5,  # the same two aggregates
