@@ -430,7 +430,10 @@ def ensure_current() -> dict[str, int]:
         rebuilt = True
     if rebuilt:
         seen = versions()  # a rebuild may bump the versions of the tables made from it
+    # every table's version: the registered ones, and those only versioned (the value chain's
+    # per-process graph keys its cache on its version, so it need not ask again)
     answer = {name: seen.get(name, (0,))[0] for name in _registry}
+    answer.update((name, state[0]) for name, state in seen.items() if name not in answer)
     if box is not None:
         box["versions"] = dict(answer)
     return answer

@@ -86,27 +86,33 @@ def alerts_by_team(today: date | None = None) -> dict:
 
 
 @derived.current
-def nobodys_customers() -> dict:
+def nobodys_customers(earlier: dict | None = None) -> dict:
     """People who are nobody's customer: how many, and the first few by name — both stored
     with the relations (``customers.summary``: everyone but the customers, and the list of
-    nobody's customers), not every person tested against every relation."""
-    org = summary.organization()
+    nobody's customers), not every person tested against every relation. ``earlier``: the
+    overview's customer figures (``people_total``, ``nobody``: the same stored row), when
+    already read."""
+    if earlier is not None and "people_total" in earlier and "nobody" in earlier:
+        everyone, total = earlier["people_total"], earlier["nobody"]
+    else:
+        org = summary.organization()
+        everyone, total = org.people, org.people - org.customers
     # the stored list drives the query (a semi-join on its ids), whatever the planner knows
     nobody = NobodysCustomer.objects.values("person_id")
     qs = Person.objects.filter(pk__in=nobody).order_by("name", "pk")
     return {
-        "total": org.people - org.customers,
+        "total": total,
         "people": list(qs.select_related("organization")[:SHOWN]),
-        "everyone": org.people,
+        "everyone": everyone,
     }
 
 
-def effort(today: date | None = None) -> dict:
+def effort(today: date | None = None, earlier: dict | None = None) -> dict:
     try:
         alerts = alerts_by_team(today)
     except Exception:  # noqa: BLE001 — the overview must open even if the graph cannot load
         alerts = {"total": 0, "unknown": 0, "teams": [], "team_count": 0, "since": None}
-    nobody = nobodys_customers()
+    nobody = nobodys_customers(earlier)
     return {
         "effort": {
             "alerts": alerts,

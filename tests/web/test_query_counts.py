@@ -69,11 +69,14 @@ PAGES = {
 
 # Queries per page, warm. Every request pays 2 for the session and the user and 1 for
 # ``derived.ensure_current`` (nothing stale; asked once per request, the selectors' and the
-# graph's later calls answer from it — 1 fewer on every page that had two or more); pages with fit badges (the accounts are placed by
+# graph's later calls answer from it, the graph's version included — 1–2 fewer on every page
+# that asked again); pages with fit badges (the accounts are placed by
 # ``derived`` on the day's first read) pay 2–3 for the latest run, its snapshots and overrides.
 # Regenerate: CLIENTMAP_PRINT_QUERY_PINS=1 pytest -s.
 PINS: dict[str, int] = {
-    "home": 20,  # -6: derived.ensure_current once per request, the month's alerts in one grouped read, the experience fingerprint once
+    "home": 17,  # -9: derived.ensure_current once per request (and the graph's version from it), the
+    # month's alerts in one grouped read, the experience fingerprint once, the team count read
+    # with the stored summary, nobody's customers counted from the customers block
     "teams": 6,
     "team": 15,  # + the team links (its services)
     "team-prospects": 15,
@@ -82,11 +85,11 @@ PINS: dict[str, int] = {
     "person": 12,  # +1: customer-of says why requests to the own team did not count
     "organizations": 7,
     "organization": 15,
-    "value-map": 5,  # + the teams of the highlight form
-    "value-team": 11,  # + the team links
-    "value-service": 20,  # + the team links, the recipients shown before sending
-    "unreached": 5,
-    "cycles": 4,
+    "value-map": 4,  # + the teams of the highlight form
+    "value-team": 10,  # + the team links
+    "value-service": 19,  # + the team links, the recipients shown before sending
+    "unreached": 4,
+    "cycles": 3,
     "alerts": 4,
     "voice-portal": 6,  # demand stored on the wish (voice.store)
     "voice-portal-by-demand": 6,
@@ -101,12 +104,12 @@ PINS: dict[str, int] = {
     "api-people": 9,
     "api-teams": 5,
     "api-team": 6,
-    "api-reach": 7,
-    "api-impact": 8,
-    "api-lens": 8,
-    "api-cycles": 4,
-    "api-isolated": 4,
-    "api-unreached": 5,
+    "api-reach": 6,
+    "api-impact": 7,
+    "api-lens": 7,
+    "api-cycles": 3,
+    "api-isolated": 3,
+    "api-unreached": 4,
     "api-wishes": 5,
     "api-wishes-by-demand": 5,
     "api-coverage": 5,  # the same two aggregates
