@@ -25,7 +25,13 @@ KEYS = [
     "x?y#z",
     "~:@!$()*+,;=",
 ]
-NAMES = ["customers:team", "customers:person", "directory:organization", "voice:wish"]
+NAMES = [
+    "customers:team",
+    "customers:person",
+    "directory:organization",
+    "voice:wish",
+    "fit:account",  # <path:key>
+]
 
 
 @pytest.mark.parametrize("key", KEYS)

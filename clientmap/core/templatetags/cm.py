@@ -30,9 +30,10 @@ def _reversed(name: str, keys: int, _urlconf: str, _prefix: str) -> str:
 @register.simple_tag
 def link(name: str, *keys) -> str:
     """``{% link 'customers:team' t.key %}`` is ``{% url 'customers:team' t.key %}`` for a URL
-    whose arguments are all ``<key:…>`` (or that has none), and gives the same URL: the pattern
-    is reversed once per URL name and process (the URLconf does not change while it runs), each
-    key written into it as ``reverse`` would (``converters.key_to_url``, then percent-encoding).
+    whose arguments are all keys (``<key:…>`` or ``<path:…>``; or that has none), and gives the
+    same URL: the pattern is reversed once per URL name and process (the URLconf does not change
+    while it runs), each key written into it as ``reverse`` would (percent-encoding; a key that
+    the key converter would write differently goes through ``reverse``).
     A page with a hundred links in its tables pays a string replacement per link, not a
     resolver walk."""
     from django.conf import settings
@@ -44,10 +45,12 @@ def link(name: str, *keys) -> str:
         name, len(keys), str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix()
     )
     for i, key in enumerate(keys):
-        segment = key_to_url(str(key))
-        if not segment:
-            return reverse(name, args=list(keys))  # no URL for an empty key: {% url %}'s error
-        url = url.replace(_slot(i), quote(segment, safe=_SAFE))
+        text = str(key)
+        if not text or key_to_url(text) != text:
+            # an empty key ({% url %}'s error), or one a ``<key:>`` argument writes differently
+            # from a ``<path:>`` one ("/", "%", only dots): the resolver itself
+            return reverse(name, args=list(keys))
+        url = url.replace(_slot(i), quote(text, safe=_SAFE))
     return url
 
 
