@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             print(
                 f"{name:42s} median {r['median_ms']:8.1f} ms  p95 {r['p95_ms']:8.1f} ms  "
+                f"(CPU {r['cpu_median_ms']:.1f} / {r['cpu_p95_ms']:.1f})  "
                 f"{r['queries']:3d} queries",
                 flush=True,
             )
@@ -213,18 +214,20 @@ def markdown(results: dict) -> str:
         f"{results['database']}, {results['requests']:,} requests, {results['wishes']:,} wishes, "
         f"{results['votes']:,} votes; {results['machine']}; median and p95 of "
         f"{results['samples']} requests after a warm-up; load average "
-        f"{la[0]:.1f} before, {lb[0]:.1f} after (a shared machine: loaded).".replace(",", " ", 0),
+        f"{la[0]:.1f} before, {lb[0]:.1f} after (a shared machine: loaded). CPU: this process's "
+        "CPU time per request (on PostgreSQL without the server's).",
         "",
-        "| page | median ms | p95 ms | queries | × bare (median) | samples |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| page | median ms | p95 ms | CPU median / p95 ms | queries | × bare (median) | samples |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     bare = results["pages"].get("bare view (constant)", {}).get("median_ms") or 1
     for name, r in results["pages"].items():
         if "error" in r:
-            lines.append(f"| {name} | error | | | | |")
+            lines.append(f"| {name} | error | | | | | |")
             continue
         lines.append(
-            f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | "
+            f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"{r.get('cpu_median_ms', 0):.1f} / {r.get('cpu_p95_ms', 0):.1f} | {r['queries']} | "
             f"{r['median_ms'] / bare:.0f} | {r['samples']} |"
         )
     return "\n".join(lines)
