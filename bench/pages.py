@@ -40,12 +40,24 @@ PAGES = [
     ("value-chain map", "/value-chain/"),
     ("a team's reach (value chain)", "/value-chain/teams/{team}/"),
     ("service impact (the widest service)", "/value-chain/services/{service}/"),
+    ("requests", "/requests/"),
+    ("open requests (the overview's link)", "/requests/?status=open"),
     ("wishes", "/voice/"),
     ("wishes sorted by demand", "/voice/?sort=demand"),
+    ("a wish (the most voted)", "/voice/wishes/{wish}/"),
     ("voice coverage", "/voice/coverage/"),
     ("satisfaction", "/experience/"),
+    ("a team's satisfaction (the largest team)", "/experience/teams/{team}/"),
+    ("a person's journey", "/experience/people/{person}/journey/"),
     ("never asked", "/experience/never-asked/"),
+    ("surveys", "/experience/surveys/"),
     ("fit matrix", "/fit/"),
+    ("an account (fit)", "/fit/accounts/{org}/"),
+    ("fit moves", "/fit/moves/"),
+    ("fit history", "/fit/history/"),
+    ("teams reaching no paying customer", "/value-chain/no-paying-customer/"),
+    ("this month's alerts", "/value-chain/alerts/"),
+    ("inbox", "/inbox/"),
     ("API: teams", "/api/directory/teams?limit=50"),
     ("API: team customers", "/api/customers/teams/{team}/customers?limit=50"),
     ("API: people", "/api/directory/people?limit=50"),
@@ -56,8 +68,8 @@ PAGES = [
 
 
 def subjects() -> dict:
-    """The largest team, a person who is a customer, an organization, and the service whose
-    failure reaches the most teams (of the first 300 services)."""
+    """The largest team, a person who is a customer, an organization, the most voted wish, and
+    the service whose failure reaches the most teams (of the first 300 services)."""
     from django.db.models import Count
 
     from clientmap.catalog.models import Service
@@ -73,6 +85,9 @@ def subjects() -> dict:
     )
     person = CustomerRelation.objects.order_by("person_id").values_list("person__key", flat=True)
     org = Organization.objects.filter(is_home=False).order_by("id").values_list("key", flat=True)
+    from clientmap.voice.models import Wish
+
+    wish = Wish.objects.order_by("-vote_count", "key").values_list("key", flat=True)
     g = load_graph()
     import numpy as np
 
@@ -89,6 +104,7 @@ def subjects() -> dict:
         "team": team["team__key"] if team else "",
         "person": person.first() or "",
         "org": org.first() or "",
+        "wish": wish.first() or "",
         "service": best or "",
         "service_teams": best_teams,
     }
@@ -174,6 +190,7 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             print(
                 f"{name:42s} median {r['median_ms']:8.1f} ms  p95 {r['p95_ms']:8.1f} ms  "
+                f"(CPU {r['cpu_median_ms']:.1f} / {r['cpu_p95_ms']:.1f})  "
                 f"{r['queries']:3d} queries",
                 flush=True,
             )
@@ -197,18 +214,20 @@ def markdown(results: dict) -> str:
         f"{results['database']}, {results['requests']:,} requests, {results['wishes']:,} wishes, "
         f"{results['votes']:,} votes; {results['machine']}; median and p95 of "
         f"{results['samples']} requests after a warm-up; load average "
-        f"{la[0]:.1f} before, {lb[0]:.1f} after (a shared machine: loaded).".replace(",", " ", 0),
+        f"{la[0]:.1f} before, {lb[0]:.1f} after (a shared machine: loaded). CPU: this process's "
+        "CPU time per request (on PostgreSQL without the server's).",
         "",
-        "| page | median ms | p95 ms | queries | × bare (median) | samples |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| page | median ms | p95 ms | CPU median / p95 ms | queries | × bare (median) | samples |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     bare = results["pages"].get("bare view (constant)", {}).get("median_ms") or 1
     for name, r in results["pages"].items():
         if "error" in r:
-            lines.append(f"| {name} | error | | | | |")
+            lines.append(f"| {name} | error | | | | | |")
             continue
         lines.append(
-            f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | "
+            f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"{r.get('cpu_median_ms', 0):.1f} / {r.get('cpu_p95_ms', 0):.1f} | {r['queries']} | "
             f"{r['median_ms'] / bare:.0f} | {r['samples']} |"
         )
     return "\n".join(lines)

@@ -135,6 +135,7 @@ def _bump(name: str, changes: Changes) -> None:
         ]
     if rows:
         StaleScope.objects.bulk_create(rows)
+    _forget_seen()
     version = _new_version()
     if not DerivedState.objects.filter(name=name).update(version=version):
         DerivedState.objects.bulk_create(
@@ -190,6 +191,7 @@ def deferred() -> Iterator[None]:
 
 
 def _after_commit() -> None:
+    _forget_seen()
     token = _reading.set(None)  # the writer brings its own change current at once
     try:
         ensure_current()
@@ -374,6 +376,19 @@ def _in_background(name: str, version: int, built: int, built_for: str, params: 
     return True
 
 
+# The versions the request being served already brought current (``CurrentMiddleware``): every
+# later ``ensure_current`` of that request (``@current`` selectors, the graph's loader) answers
+# from it instead of asking again, until a write of this process marks a table stale (``_bump``)
+# or commits. A box (a dict) per request, None outside one.
+_seen: ContextVar[dict | None] = ContextVar("clientmap_derived_seen", default=None)
+
+
+def _forget_seen() -> None:
+    box = _seen.get()
+    if box is not None:
+        box.clear()
+
+
 def catching_up() -> list[str]:
     """The derived tables the current request reads from their last complete build."""
     return sorted(_reading.get() or ())
@@ -390,7 +405,12 @@ def rebuild_job(job, progress) -> dict:
 
 def ensure_current() -> dict[str, int]:
     """Bring every stale derived table current; return each table's version (one query when
-    nothing is stale). Inside a request, a whole rebuild may go to a job instead (point 4)."""
+    nothing is stale). Inside a request, a whole rebuild may go to a job instead (point 4), and
+    only the first call asks the database: the request's later calls get the same answer, unless
+    this process wrote in between."""
+    box = _seen.get()
+    if box:
+        return dict(box["versions"])
     seen = versions()
     reading = _reading.get()
     for name, entry in _registry.items():
@@ -408,7 +428,13 @@ def ensure_current() -> dict[str, int]:
         rebuild(name)
         # a rebuild may mark the tables made from it stale (registered after it): read again
         seen = versions()
-    return {name: seen.get(name, (0,))[0] for name in _registry}
+    # every table's version: the registered ones, and those only versioned (the value chain's
+    # per-process graph keys its cache on its version, so it need not ask again)
+    answer = {name: seen.get(name, (0,))[0] for name in _registry}
+    answer.update((name, state[0]) for name, state in seen.items() if name not in answer)
+    if box is not None:
+        box["versions"] = dict(answer)
+    return answer
 
 
 def current(fn: F) -> F:
@@ -430,6 +456,7 @@ class CurrentMiddleware:
 
     def __call__(self, request):
         token = _reading.set(set())
+        seen = _seen.set({})
         try:
             ensure_current()
             response = self.get_response(request)
@@ -437,4 +464,5 @@ class CurrentMiddleware:
                 response["X-Clientmap-Catching-Up"] = ", ".join(catching_up())
             return response
         finally:
+            _seen.reset(seen)
             _reading.reset(token)

@@ -107,12 +107,16 @@ class OverviewFigures:
 
     ``figures()`` returns a dict merged into the overview's context (``overview`` in
     ``core/home.html``); ``template``, when given, is included on the page after the built-in
-    sections with ``block`` bound to that dict. ``order`` sorts the blocks (lower first).
+    sections with ``block`` bound to that dict. ``order`` sorts the blocks (lower first). With
+    ``earlier``, it is called as ``figures(earlier=merged)``: the figures of the blocks before
+    it, so that a block does not read again what an earlier one already read (a key it needs may
+    be missing when that block is not installed: read it then).
     """
 
-    figures: Callable[[], dict]
+    figures: Callable[..., dict]
     template: str = ""
     order: int = 100
+    earlier: bool = False
 
 
 overview: Registry[OverviewFigures] = Registry("overview")
@@ -124,7 +128,7 @@ def overview_figures() -> tuple[dict, list[tuple[str, dict]]]:
     merged: dict = {}
     blocks: list[tuple[str, dict]] = []
     for item in sorted(overview, key=lambda i: i.order):
-        figures = item.figures()
+        figures = item.figures(earlier=merged) if item.earlier else item.figures()
         merged.update(figures)
         if item.template:
             blocks.append((item.template, figures))

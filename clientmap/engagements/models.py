@@ -78,6 +78,8 @@ class Request(models.Model):
         indexes = [
             models.Index(fields=["requester", "team"], name="request_requester_team"),
             models.Index(fields=["team", "status"], name="request_team_status"),
+            # the request list's default order (newest first): a page is an index scan
+            models.Index(fields=["-opened", "key"], name="request_opened_key"),
         ]
 
     def __str__(self) -> str:

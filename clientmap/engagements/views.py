@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -35,7 +34,9 @@ def requests(request: HttpRequest) -> HttpResponse:
         q=g.get("q", "").strip(),
         sort=g.get("sort", "-opened"),
     )
-    page = Paginator(selectors.request_list(f), PAGE).get_page(g.get("page"))
+    page = selectors.RequestPaginator(
+        selectors.request_list(f), PAGE, count=selectors.stored_count(f)
+    ).get_page(g.get("page"))
     keep = {k: v for k, v in g.items() if k not in ("page", "sort") and v}
     columns = [
         ("key", Request._meta.get_field("key").verbose_name),
@@ -69,6 +70,5 @@ def requests(request: HttpRequest) -> HttpResponse:
             "headers": headers,
             "query": urlencode({**keep, "sort": f.sort}),
             "statuses": Request.Status.choices,
-            "teams": Team.objects.order_by("name").only("key", "name"),
         },
     )

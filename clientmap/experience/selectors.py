@@ -461,15 +461,26 @@ def figures(
     service_ids: list[int] | None = None,
     monthly: bool = False,
     with_kind: bool = False,
+    marks: tuple | None = None,
 ) -> dict:
     """Group key (an id, a kind, or 0 for ``all``; with ``with_kind`` a (key, customer kind)
-    pair; with ``monthly`` the key and then 'YYYY-MM') → ``Figures``. Three grouped queries."""
+    pair; with ``monthly`` the key and then 'YYYY-MM') → ``Figures``. Three grouped queries.
+    ``marks``: the ``fingerprint()`` when the caller already read it."""
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}")
     as_of = as_of or timezone.localdate()
     window_days = window_days or rules.window_days()
     key = _cache_key(
-        "figures", by, as_of, window_days, team_ids, org_ids, service_ids, monthly, with_kind
+        "figures",
+        by,
+        as_of,
+        window_days,
+        team_ids,
+        org_ids,
+        service_ids,
+        monthly,
+        with_kind,
+        marks=marks,
     )
     found = cache.get(key)
     if found is None:
@@ -540,10 +551,10 @@ def invalidate(*_args, **_kwargs) -> None:
         cache.set(_GENERATION_KEY, 1, None)
 
 
-def _cache_key(*parts) -> str:
+def _cache_key(*parts, marks: tuple | None = None) -> str:
     import hashlib
 
-    raw = repr((parts, fingerprint())).encode()
+    raw = repr((parts, fingerprint() if marks is None else marks)).encode()
     return "clientmap:experience:" + hashlib.sha1(raw, usedforsecurity=False).hexdigest()
 
 
@@ -768,24 +779,44 @@ def value_chain_satisfaction(team, *, as_of: date | None = None, window_days: in
 
 
 def overview_figures() -> dict:
-    """The first screen's satisfaction block: overall figures and the never-asked count."""
+    """The first screen's satisfaction block: overall figures and the never-asked count (the
+    tables' fingerprint read once for both)."""
+    marks = fingerprint()
     return {
-        "satisfaction": figures("all").get(0, Figures()),
-        "never_asked": never_asked_count(),
+        "satisfaction": figures("all", marks=marks).get(0, Figures()),
+        "never_asked": never_asked_count(marks=marks),
     }
 
 
-def never_asked_count(*, team=None, months: int | None = None) -> int:
-    """How many are on the never-asked list (cached like the figures)."""
-    return len(never_asked_ids(team=team, months=months))
+def never_asked_count(*, team=None, months: int | None = None, marks: tuple | None = None) -> int:
+    """How many are on the never-asked list: the length of the list cached like the figures,
+    kept beside it under the same fingerprint (a count does not unpickle every id)."""
+    key = _cache_key(
+        "never-count",
+        team.pk if team is not None else None,
+        months,
+        timezone.localdate(),
+        marks=marks,
+    )
+    count = cache.get(key)
+    if count is None:
+        count = len(never_asked_ids(team=team, months=months, marks=marks))
+        cache.set(key, count, CACHE_SECONDS)
+    return count
 
 
-def never_asked_ids(*, team=None, months: int | None = None) -> list[int]:
+def never_asked_ids(
+    *, team=None, months: int | None = None, marks: tuple | None = None
+) -> list[int]:
     """The ids of the never-asked list in its order, cached under the figures' fingerprint (a
     survey sent, an answer, a touchpoint, a rebuild of the relations gives a new list), so a
     page of the list reads 50 people, not every customer."""
     key = _cache_key(
-        "never-ids", team.pk if team is not None else None, months, timezone.localdate()
+        "never-ids",
+        team.pk if team is not None else None,
+        months,
+        timezone.localdate(),
+        marks=marks,
     )
     ids = cache.get(key)
     if ids is None:

@@ -23,7 +23,10 @@ class ValuechainConfig(AppConfig):
         hooks.overview.register(
             "effort",
             hooks.OverviewFigures(
-                overview.effort, template="valuechain/_overview_effort.html", order=60
+                overview.effort,
+                template="valuechain/_overview_effort.html",
+                order=60,
+                earlier=True,  # the people counts the customers block read
             ),
         )
 

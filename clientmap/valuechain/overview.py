@@ -28,14 +28,15 @@ def alerts_by_team(today: date | None = None) -> dict:
     """For each team: how many of this month's alerts affect it (the alert's service is one its
     work depends on, or its own), counting only teams with paying customers, most first."""
     since = month_start(today)
+    # one grouped read: the alerts per service, those of no known service under None
     per_service = dict(
-        Alert.objects.filter(time__gte=since, service__isnull=False)
+        Alert.objects.filter(time__gte=since)
         .values_list("service_id")
         .annotate(n=Count("id"))
         .order_by()
     )
-    total = Alert.objects.filter(time__gte=since).count()
-    unknown = Alert.objects.filter(time__gte=since, service__isnull=True).count()
+    total = sum(per_service.values())
+    unknown = per_service.pop(None, 0)
     counts: Counter[int] = Counter()
     if per_service:
         g = load_graph()
@@ -46,16 +47,24 @@ def alerts_by_team(today: date | None = None) -> dict:
             order, _pred = g.bfs([node])
             for team_id in g.db_id[g.of_type(order, TEAM)].tolist():
                 counts[int(team_id)] += n
-    paying = dict(
-        CustomerRelation.objects.filter(
-            team_id__in=list(counts), is_customer=True, kind=Kind.EXTERNAL_PAYING
+    paying = (
+        dict(
+            CustomerRelation.objects.filter(
+                team_id__in=list(counts), is_customer=True, kind=Kind.EXTERNAL_PAYING
+            )
+            .values_list("team_id")
+            .annotate(n=Count("person", distinct=True))
+            .order_by()
         )
-        .values_list("team_id")
-        .annotate(n=Count("person", distinct=True))
-        .order_by()
+        if counts
+        else {}
     )
-    names = dict(Team.objects.filter(pk__in=list(paying)).values_list("pk", "key"))
-    labels = dict(Team.objects.filter(pk__in=list(paying)).values_list("pk", "name"))
+    names, labels = {}, {}
+    if paying:
+        for pk, key, name in Team.objects.filter(pk__in=list(paying)).values_list(
+            "pk", "key", "name"
+        ):
+            names[pk], labels[pk] = key, name
     rows = sorted(
         (
             {"key": names[t], "name": labels[t], "alerts": counts[t], "paying": paying[t]}
@@ -77,27 +86,33 @@ def alerts_by_team(today: date | None = None) -> dict:
 
 
 @derived.current
-def nobodys_customers() -> dict:
+def nobodys_customers(earlier: dict | None = None) -> dict:
     """People who are nobody's customer: how many, and the first few by name — both stored
     with the relations (``customers.summary``: everyone but the customers, and the list of
-    nobody's customers), not every person tested against every relation."""
-    org = summary.organization()
+    nobody's customers), not every person tested against every relation. ``earlier``: the
+    overview's customer figures (``people_total``, ``nobody``: the same stored row), when
+    already read."""
+    if earlier is not None and "people_total" in earlier and "nobody" in earlier:
+        everyone, total = earlier["people_total"], earlier["nobody"]
+    else:
+        org = summary.organization()
+        everyone, total = org.people, org.people - org.customers
     # the stored list drives the query (a semi-join on its ids), whatever the planner knows
     nobody = NobodysCustomer.objects.values("person_id")
     qs = Person.objects.filter(pk__in=nobody).order_by("name", "pk")
     return {
-        "total": org.people - org.customers,
+        "total": total,
         "people": list(qs.select_related("organization")[:SHOWN]),
-        "everyone": org.people,
+        "everyone": everyone,
     }
 
 
-def effort(today: date | None = None) -> dict:
+def effort(today: date | None = None, earlier: dict | None = None) -> dict:
     try:
         alerts = alerts_by_team(today)
     except Exception:  # noqa: BLE001 — the overview must open even if the graph cannot load
         alerts = {"total": 0, "unknown": 0, "teams": [], "team_count": 0, "since": None}
-    nobody = nobodys_customers()
+    nobody = nobodys_customers(earlier)
     return {
         "effort": {
             "alerts": alerts,

@@ -105,6 +105,13 @@ def overview_figures() -> dict:
     """The first screen's value-chain figure: how many teams reach no paying customer (V1), or
     None when the value chain cannot be computed."""
     try:
-        return {"unreached_teams": teams_reaching_no_paying_customer(limit=0)["total"]}
+        g = load_graph()
+        # a figure of the graph itself: counted once per loaded graph (a new version of the
+        # value chain is a new graph), not by walking every team's reach on every overview
+        count = g.__dict__.get("_overview_unreached_teams")
+        if count is None:
+            count = teams_reaching_no_paying_customer(limit=0, graph=g)["total"]
+            g.__dict__["_overview_unreached_teams"] = count
+        return {"unreached_teams": count}
     except Exception:  # noqa: BLE001 — the overview must open even if the graph cannot load
         return {"unreached_teams": None}

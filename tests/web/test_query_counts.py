@@ -68,17 +68,21 @@ PAGES = {
 }
 
 # Queries per page, warm. Every request pays 2 for the session and the user and 1 for
-# ``derived.ensure_current`` (nothing stale); pages with fit badges (the accounts are placed by
+# ``derived.ensure_current`` (nothing stale; asked once per request, the selectors' and the
+# graph's later calls answer from it, the graph's version included — 1–2 fewer on every page
+# that asked again); pages with fit badges (the accounts are placed by
 # ``derived`` on the day's first read) pay 2–3 for the latest run, its snapshots and overrides.
 # Regenerate: CLIENTMAP_PRINT_QUERY_PINS=1 pytest -s.
 PINS: dict[str, int] = {
-    "home": 26,  # -3: the people count stored (customers, effort), fit's key accounts read with their organization
+    "home": 17,  # -9: derived.ensure_current once per request (and the graph's version from it), the
+    # month's alerts in one grouped read, the experience fingerprint once, the team count read
+    # with the stored summary, nobody's customers counted from the customers block
     "teams": 6,
-    "team": 17,  # + the team links (its services)
-    "team-prospects": 17,
+    "team": 15,  # + the team links (its services)
+    "team-prospects": 15,
     "evidence": 11,
     "people": 6,
-    "person": 13,  # +1: customer-of says why requests to the own team did not count
+    "person": 12,  # +1: customer-of says why requests to the own team did not count
     "organizations": 7,
     "organization": 15,
     "value-map": 6,  # + the teams of the highlight form
@@ -92,9 +96,9 @@ PINS: dict[str, int] = {
     "voice-wish": 10,
     "voice-coverage": 5,  # coverage and attestation in two aggregates; no team list, no home
     "imports": 4,
-    "api-team-customers": 11,
+    "api-team-customers": 10,
     "api-evidence": 10,
-    "api-person": 10,  # +1: the same reason
+    "api-person": 9,  # +1: the same reason
     "api-organizations": 9,
     "api-units": 5,
     "api-people": 9,
