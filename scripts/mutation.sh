@@ -35,7 +35,7 @@ declare -A MODULE=(
   [fit]=clientmap/fit/rules.py
 )
 declare -A TESTS=(
-  [customers]="tests/customers/test_rules.py tests/customers/test_rules_lapsed.py tests/customers/test_window.py tests/core/test_staleness.py"
+  [customers]="tests/customers/test_rules.py tests/customers/test_rules_lapsed.py tests/customers/test_window.py tests/customers/test_rebuild_paths.py tests/customers/test_recompute.py tests/core/test_staleness.py"
   [graph]="tests/valuechain/test_graph.py tests/valuechain/test_reach.py"
   [reach]="tests/valuechain/test_reach.py tests/valuechain/test_reach_answers.py"
   [impact]="tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py"
