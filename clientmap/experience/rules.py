@@ -109,24 +109,41 @@ def kind_sql(team_col: str, person_col: str, home_id: int | None) -> tuple[str, 
     return join, expr
 
 
-def promise_delay_sql(as_of_param: str) -> str:
-    """Days late of a due promise (0 when kept), see the module docstring."""
+def promise_kept_or_late_sql() -> str:
+    """WHERE condition over the requests ``r``: a promise delivered — fulfilled, on its closing
+    day (one without a closing date cannot be judged and is left out)."""
+    return f"r.status = '{FULFILLED}' AND r.closed IS NOT NULL"
+
+
+def promise_open_sql() -> str:
+    """WHERE condition over the requests ``r``: a promise still open — a target date on a
+    request the team agreed to and has not fulfilled yet (declined, withdrawn and
+    never-accepted requests made no promise)."""
+    return f"r.target IS NOT NULL AND r.status IN ({q(OPEN)})"
+
+
+def promise_late_sql() -> str:
+    """Days late of a fulfilled request's promise (0 when kept, NULL without a target): the
+    delay stored on its ``fulfilled`` touchpoint (``experience.derive``)."""
     late = days_between("r.closed", "r.target")  # pragma: no mutate (SQL case)
-    overdue = days_between(as_of_param, "r.target")  # pragma: no mutate (SQL case)
-    return (
-        f"CASE WHEN r.status = '{FULFILLED}' "
-        f"THEN (CASE WHEN r.closed > r.target THEN {late} ELSE 0 END) "
-        f"ELSE {overdue} END"
-    )
+    return f"CASE WHEN r.target IS NULL THEN NULL WHEN r.closed > r.target THEN {late} ELSE 0 END"
+
+
+def promise_delay_sql() -> str:
+    """Days late of a due promise over the derived touchpoints ``t`` (0 when kept): the stored
+    delay of a fulfilled one; the days overdue so far of an open one (as of − target)."""
+    overdue = days_between("%(as_of)s", "t.day")  # pragma: no mutate (SQL case)
+    return f"CASE WHEN t.kind = %(fulfilled)s THEN t.delay ELSE {overdue} END"
 
 
 def promise_due_sql() -> str:
-    """WHERE condition: the request's promise fell due in (lo, as_of]."""
+    """WHERE condition over the derived touchpoints ``t``: the promise fell due in (lo, as_of]
+    — fulfilled then (a ``fulfilled`` touchpoint with a delay, i.e. a target date), or still
+    open with its target date (the ``due`` touchpoint's day) passed before as of."""
     return (
-        "r.target IS NOT NULL AND ("  # pragma: no mutate (SQL case)
-        f"(r.status = '{FULFILLED}' AND r.closed IS NOT NULL "
-        "AND r.closed <= %(as_of)s AND r.closed > %(lo)s) "  # pragma: no mutate (SQL case)
-        f"OR (r.status IN ({q(OPEN)}) AND r.target < %(as_of)s AND r.target > %(lo)s))"
+        "t.kind IN (%(fulfilled)s, %(due)s) AND t.day > %(lo)s AND t.day <= %(as_of)s "
+        "AND ((t.kind = %(fulfilled)s AND t.delay IS NOT NULL) "
+        "OR (t.kind = %(due)s AND t.day < %(as_of)s))"
     )
 
 
