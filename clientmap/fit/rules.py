@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -745,14 +744,3 @@ def decision_makers(org_id: int, as_of: date, window_days: int):
         involvements__date__gte=start,
         involvements__date__lte=as_of,
     ).distinct()
-
-
-def by_org(placements: list[Placement]) -> dict[int, Placement]:
-    return {p.organization_id: p for p in placements}
-
-
-def counts(placements: list[Placement]) -> dict[int | None, int]:
-    c: dict[int | None, int] = defaultdict(int)
-    for p in placements:
-        c[p.group] += 1
-    return dict(c)
