@@ -41,7 +41,7 @@ declare -A TESTS=(
   [impact]="tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py"
   [lens]="tests/valuechain/test_lens.py tests/valuechain/test_mutants_lens.py tests/valuechain/test_lens_first_nodes.py"
   [demand]="tests/voice/test_voice.py tests/voice/test_demand_weights.py tests/voice/test_pages.py tests/test_hooks.py"
-  [experience]="tests/experience/test_rules.py tests/experience/test_figures.py"
+  [experience]="tests/experience/test_rules.py tests/experience/test_figures.py tests/experience/test_derive_paths.py"
   [fit]="tests/fit/test_rules.py tests/fit/test_staleness.py"
 )
 targets=("$@")
