@@ -77,3 +77,31 @@ def test_a_change_on_another_day_places_everyone_again(home, experience, monkeyp
     rules.refresh(_people(f.person(acme)))
     runs = list(Recompute.objects.order_by("id"))
     assert len(runs) == 2 and runs[1].as_of == tomorrow and runs[1].live
+
+
+def test_an_amend_keeps_the_history_and_counts_the_accounts(home, experience) -> None:
+    today = timezone.localdate()
+    acme, other = f.org(key="acme"), f.org(key="other")
+    for org in (acme, other):
+        Rating.objects.create(organization=org, rater=f.person(home), score=4, date=today)
+    kept = rules.recompute()  # a run kept as made (the daily job's)
+    rules.refresh(EVERYONE)  # today's live run after it
+    live = Recompute.objects.order_by("-id").first()
+    assert live.pk != kept.pk and live.live and live.accounts == 2
+
+    def amend(org) -> Recompute:
+        rules.refresh(derived.Changes(organization_ids=frozenset({org.pk})))
+        return Recompute.objects.get(pk=live.pk)
+
+    Rating.objects.create(organization=acme, rater=f.person(home), score=1, date=today)
+    assert amend(acme).accounts == 2  # still two accounts
+    assert Snapshot.objects.filter(recompute=kept, organization=acme).exists()  # history kept
+    assert Snapshot.objects.get(recompute=kept, organization=acme).parts["friendliness"]["v"] == 4
+    newcomer = f.org(key="new")
+    Rating.objects.create(organization=newcomer, rater=f.person(home), score=5, date=today)
+    assert amend(newcomer).accounts == 3  # became an account
+    Rating.objects.filter(organization=other).delete()
+    assert amend(other).accounts == 2  # no account any more
+    assert not Snapshot.objects.filter(recompute=live, organization=other).exists()
+    assert Snapshot.objects.filter(recompute=kept, organization=other).exists()
+    assert Recompute.objects.count() == 2
