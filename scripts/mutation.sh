@@ -35,14 +35,14 @@ declare -A MODULE=(
   [fit]=clientmap/fit/rules.py
 )
 declare -A TESTS=(
-  [customers]="tests/customers/test_rules.py tests/customers/test_rules_lapsed.py tests/customers/test_window.py tests/core/test_staleness.py"
-  [graph]="tests/valuechain/test_graph.py tests/valuechain/test_reach.py"
+  [customers]="tests/customers/test_rules.py tests/customers/test_rules_lapsed.py tests/customers/test_window.py tests/customers/test_rebuild_paths.py tests/customers/test_recompute.py tests/core/test_staleness.py"
+  [graph]="tests/valuechain/test_graph.py tests/valuechain/test_graph_equal.py tests/valuechain/test_reach.py"
   [reach]="tests/valuechain/test_reach.py tests/valuechain/test_reach_answers.py"
   [impact]="tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py"
   [lens]="tests/valuechain/test_lens.py tests/valuechain/test_mutants_lens.py tests/valuechain/test_lens_first_nodes.py"
   [demand]="tests/voice/test_voice.py tests/voice/test_demand_weights.py tests/voice/test_pages.py tests/test_hooks.py"
-  [experience]="tests/experience/test_rules.py tests/experience/test_figures.py"
-  [fit]="tests/fit/test_rules.py tests/fit/test_staleness.py"
+  [experience]="tests/experience/test_rules.py tests/experience/test_figures.py tests/experience/test_derive_paths.py"
+  [fit]="tests/fit/test_rules.py tests/fit/test_parts.py tests/fit/test_facts.py tests/fit/test_refresh.py tests/fit/test_prune.py tests/fit/test_overview_equal.py"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(customers graph reach impact lens demand experience fit)

@@ -70,7 +70,6 @@ def _branches(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> list
     notices), each with the COLUMNS above."""
     t = _true()
     k = Touchpoint.Kind
-    s = Request.Status
     null_ts = "CAST(NULL AS timestamp)" if connection.vendor == "postgresql" else "NULL"
     base = (
         f"SELECT {t} AS derived, r.requester_id AS person_id, r.team_id AS team_id, "
@@ -80,21 +79,18 @@ def _branches(request_where: str = "1 = 1", notice_where: str = "1 = 1") -> list
         "FROM engagements_request r WHERE {cond} AND " + request_where
     )
     no = "CAST(NULL AS integer)"
-    late = (
-        "CASE WHEN r.target IS NULL THEN NULL WHEN r.closed > r.target "
-        f"THEN {rules.days_between('r.closed', 'r.target')} ELSE 0 END"
-    )
+    late = rules.promise_late_sql()
     parts = [
         base.format(
             kind=k.FULFILLED,
             day="r.closed",
-            cond=f"r.status = '{s.FULFILLED}' AND r.closed IS NOT NULL",
+            cond=rules.promise_kept_or_late_sql(),
             delay=late,
         ),
         base.format(
             kind=k.DUE,
             day="r.target",
-            cond=f"r.target IS NOT NULL AND r.status IN ({rules.q(rules.OPEN)})",
+            cond=rules.promise_open_sql(),
             delay=no,
         ),
         f"SELECT {t}, n.person_id, sv.team_id, n.service_id, CAST(NULL AS bigint), n.id, "

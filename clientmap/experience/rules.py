@@ -91,7 +91,8 @@ def kind_sql(team_col: str, person_col: str, home_id: int | None) -> tuple[str, 
     once (SQLite an index, PostgreSQL a hash) and probe it per row. A ``LEFT JOIN`` to the same
     list as a derived table was scanned in full for every row by SQLite (no index on a
     materialized subquery there): 200 000 answers × 10 000 organizations, minutes at 1M."""
-    home = int(home_id) if home_id is not None else -1
+    # without a home organization nobody is internal: an id no organization has (-1, -2: alike)
+    home = int(home_id) if home_id is not None else -1  # pragma: no mutate (see above)
     paying = (
         "SELECT p2.organization_id "  # pragma: no mutate (SQL case)
         "FROM customers_customerrelation c2 JOIN directory_person p2 ON p2.id = c2.person_id "  # pragma: no mutate (SQL case)
@@ -109,25 +110,44 @@ def kind_sql(team_col: str, person_col: str, home_id: int | None) -> tuple[str, 
     return join, expr
 
 
-def promise_delay_sql(as_of_param: str) -> str:
-    """Days late of a due promise (0 when kept), see the module docstring."""
+def promise_kept_or_late_sql() -> str:
+    """WHERE condition over the requests ``r``: a promise delivered — fulfilled, on its closing
+    day (one without a closing date cannot be judged and is left out)."""
+    return f"r.status = '{FULFILLED}' AND r.closed IS NOT NULL"
+
+
+def promise_open_sql() -> str:
+    """WHERE condition over the requests ``r``: a promise still open — a target date on a
+    request the team agreed to and has not fulfilled yet (declined, withdrawn and
+    never-accepted requests made no promise)."""
+    return f"r.target IS NOT NULL AND r.status IN ({q(OPEN)})"
+
+
+def promise_late_sql() -> str:
+    """Days late of a fulfilled request's promise (0 when kept, NULL without a target): the
+    delay stored on its ``fulfilled`` touchpoint (``experience.derive``)."""
     late = days_between("r.closed", "r.target")  # pragma: no mutate (SQL case)
-    overdue = days_between(as_of_param, "r.target")  # pragma: no mutate (SQL case)
-    return (
-        f"CASE WHEN r.status = '{FULFILLED}' "
-        f"THEN (CASE WHEN r.closed > r.target THEN {late} ELSE 0 END) "
-        f"ELSE {overdue} END"
-    )
+    return f"CASE WHEN r.target IS NULL THEN NULL WHEN r.closed > r.target THEN {late} ELSE 0 END"
+
+
+def promise_delay_sql() -> str:
+    """Days late of a due promise over the derived touchpoints ``t`` (0 when kept): the stored
+    delay of a fulfilled one; the days overdue so far of an open one (as of − target)."""
+    overdue = days_between("%(as_of)s", "t.day")  # pragma: no mutate (SQL case)
+    return f"CASE WHEN t.kind = %(fulfilled)s THEN t.delay ELSE {overdue} END"
 
 
 def promise_due_sql() -> str:
-    """WHERE condition: the request's promise fell due in (lo, as_of]."""
+    """WHERE condition over the derived touchpoints ``t``: the promise fell due in (lo, as_of]
+    — fulfilled then (a ``fulfilled`` touchpoint with a delay, i.e. a target date), or still
+    open with its target date (the ``due`` touchpoint's day) passed before as of."""
+    # pragma: no mutate start (SQL is case-blind; the parameters' case is checked by the tests)
     return (
-        "r.target IS NOT NULL AND ("  # pragma: no mutate (SQL case)
-        f"(r.status = '{FULFILLED}' AND r.closed IS NOT NULL "
-        "AND r.closed <= %(as_of)s AND r.closed > %(lo)s) "  # pragma: no mutate (SQL case)
-        f"OR (r.status IN ({q(OPEN)}) AND r.target < %(as_of)s AND r.target > %(lo)s))"
+        "t.kind IN (%(fulfilled)s, %(due)s) AND t.day > %(lo)s AND t.day <= %(as_of)s "
+        "AND ((t.kind = %(fulfilled)s AND t.delay IS NOT NULL) "
+        "OR (t.kind = %(due)s AND t.day < %(as_of)s))"
     )
+    # pragma: no mutate end
 
 
 def day_bounds(as_of: date) -> tuple[datetime, datetime]:
@@ -141,7 +161,8 @@ def median(histogram: dict[int, int]) -> float | None:
     total = sum(histogram.values())
     if not total:
         return None
-    lo_i, hi_i = (total - 1) // 2, total // 2
+    # ``seen`` counts whole values: seen > n // 2 and seen > n / 2 agree
+    lo_i, hi_i = (total - 1) // 2, total // 2  # pragma: no mutate (see above)
     seen = 0
     lo = hi = None
     for value in sorted(histogram):

@@ -330,8 +330,7 @@ def _promises(
         "fulfilled": Touchpoint.Kind.FULFILLED.value,
         "due": Touchpoint.Kind.DUE.value,
     }
-    overdue = rules.days_between("%(as_of)s", "t.day")
-    delay = f"CASE WHEN t.kind = %(fulfilled)s THEN t.delay ELSE {overdue} END"
+    delay = rules.promise_delay_sql()
     still_open = "CASE WHEN t.kind = %(due)s THEN 1 ELSE 0 END"
     rows, width = _grouped(
         by,
@@ -339,9 +338,7 @@ def _promises(
         alias="t",
         day="t.day",
         select=f"{delay} AS delay, {still_open}, COUNT(*)",
-        where="""t.kind IN (%(fulfilled)s, %(due)s) AND t.day > %(lo)s AND t.day <= %(as_of)s
-          AND ((t.kind = %(fulfilled)s AND t.delay IS NOT NULL)
-               OR (t.kind = %(due)s AND t.day < %(as_of)s))""",
+        where=rules.promise_due_sql(),
         params=params,
         team_ids=team_ids,
         org_ids=org_ids,
