@@ -85,11 +85,11 @@ PINS: dict[str, int] = {
     "person": 12,  # +1: customer-of says why requests to the own team did not count
     "organizations": 7,
     "organization": 15,
-    "value-map": 6,  # + the teams of the highlight form
-    "value-team": 13,  # + the team links; +1: the reach set of the teams reached (its counts: one more, by join, for a small set as here; none for a large one)
-    "value-service": 19,  # + the team links, the recipients shown before sending; -2: the recipients, their counts and languages read from the reach set (a join of its teams here; stored rows for a large set), not from per-person EXISTS over the team list
-    "unreached": 6,
-    "cycles": 5,
+    "value-map": 4,  # + the teams of the highlight form
+    "value-team": 11,  # + the team links; +1: the reach set of the teams reached (its counts: one more, by join, for a small set as here; none for a large one)
+    "value-service": 17,  # + the team links, the recipients shown before sending; -2: the recipients, their counts and languages read from the reach set (a join of its teams here; stored rows for a large set), not from per-person EXISTS over the team list
+    "unreached": 4,
+    "cycles": 3,
     "alerts": 4,
     "voice-portal": 6,  # demand stored on the wish (voice.store)
     "voice-portal-by-demand": 6,
@@ -104,12 +104,12 @@ PINS: dict[str, int] = {
     "api-people": 9,
     "api-teams": 5,
     "api-team": 6,
-    "api-reach": 9,  # +1: the reach set of the teams reached
-    "api-impact": 10,  # +1: the reach set of the teams reached
-    "api-lens": 9,
-    "api-cycles": 5,
-    "api-isolated": 5,
-    "api-unreached": 6,
+    "api-reach": 7,  # +1: the reach set of the teams reached
+    "api-impact": 8,  # +1: the reach set of the teams reached
+    "api-lens": 7,
+    "api-cycles": 3,
+    "api-isolated": 3,
+    "api-unreached": 4,
     "api-wishes": 5,
     "api-wishes-by-demand": 5,
     "api-coverage": 5,  # the same two aggregates
