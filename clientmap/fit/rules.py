@@ -94,7 +94,8 @@ UNKNOWN = "unknown"
 
 
 def clamp(x: float) -> float:
-    return 0.0 if x < 0 else 1.0 if x > 1 else float(x)
+    # at 0 and at 1 either branch gives the same: < or <=, > or >= alike
+    return 0.0 if x < 0 else 1.0 if x > 1 else float(x)  # pragma: no mutate (see above)
 
 
 @dataclass
