@@ -216,7 +216,8 @@ def axis(parts: dict[str, dict], names: list[str], cfg: dict[str, float]) -> flo
     for name in names:
         p = parts.get(name)
         w = cfg[WEIGHT_KEY[name]]
-        if p is None or w <= 0:
+        # a weight of 0 adds nothing to either sum: <= 0 or < 0 alike
+        if p is None or w <= 0:  # pragma: no mutate (see above)
             continue
         total += w * p["s"]
         weight += w
