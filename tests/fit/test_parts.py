@@ -144,6 +144,8 @@ def test_approvals_the_median_of_an_even_count() -> None:
     assert p["v"] == 5.6 and p["n"] == 2  # (4 + 7.25) / 2 = 5.625
     assert p["s"] == pytest.approx(1 - (5.625 - 3) / 27)
     assert _part("approvals", approval_days=[0.0, 1.0, 3.0])["s"] == 1.0  # quick is perfect
+    assert _part("approvals", approval_days=[100.0, 1.0, 20.0, 5.0])["v"] == 12.5
+    assert _part("approvals", approval_days=[50.0, 4.0, 1.0, 3.0, 2.0])["v"] == 3.0
     assert _part("approvals", approval_days=[90.0])["s"] == 0.0
 
 
