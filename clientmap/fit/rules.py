@@ -165,8 +165,8 @@ def score_parts(f: Facts, cfg: dict[str, float]) -> dict[str, dict]:
         parts["intent"] = {"v": f.intent, "s": INTENT_SCORE[f.intent], "n": 1}
 
     if f.invoiced or f.overdue:
-        share = float(f.overdue / f.invoiced) if f.invoiced else 1.0
-        share = min(share, 1.0)
+        # nothing invoiced in the window yet something overdue: all of it is overdue
+        share = min(float(f.overdue / f.invoiced), 1.0) if f.invoiced else 1.0
         parts["overdue_amount"] = {
             "v": round(share, 4),
             "s": clamp(1 - share / cfg["overdue_share_bad"]),
@@ -193,7 +193,7 @@ def score_parts(f: Facts, cfg: dict[str, float]) -> dict[str, dict]:
     if f.decision_makers:
         n = f.decision_makers
         ideal, bad = cfg["decision_makers_ideal"], cfg["decision_makers_bad"]
-        s = 1.0 if n <= ideal else clamp(1 - (n - ideal) / max(bad - ideal, 1e-9))
+        s = clamp(1 - (n - ideal) / max(bad - ideal, 1e-9))  # up to the ideal count: 1
         parts["decision_makers"] = {"v": n, "s": s, "n": n}
     if f.ratings:
         parts["friendliness"] = {
