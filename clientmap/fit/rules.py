@@ -397,10 +397,12 @@ def collect(
     _approval_facts(facts, as_of, start, among)
     # pragma: no mutate end
 
-    def grouped(qs, *values, org="organization_id"):
+    def grouped(qs, *values, org="organization_id", order=()):
+        """``values`` of ``qs`` (among the accounts at hand), in ``order`` — no model ordering,
+        which would join the GROUP BY of an aggregate."""
         if among is not None:
             qs = qs.filter(**{f"{org}__in": among})
-        return qs.order_by().values_list(*values)
+        return qs.order_by(*order).values_list(*values)
 
     for org_id, n in grouped(
         Involvement.objects.filter(
@@ -430,7 +432,7 @@ def collect(
             facts[org_id].ratings = n
     for org_id, kind, n in grouped(
         Referral.objects.filter(date__gte=start, date__lte=as_of)
-        .values("organization_id", "kind")
+        .values("organization_id", "kind")  # pragma: no mutate (values_list below groups by both)
         .annotate(n=Count("id")),
         "organization_id",
         "kind",
@@ -438,23 +440,26 @@ def collect(
     ):
         f = facts.get(org_id)
         if f is not None:
-            f.reputation = (f.reputation or 0.0) + REFERRAL_WEIGHT.get(kind, 1.0) * n
+            weight = REFERRAL_WEIGHT.get(kind, 1.0)  # pragma: no mutate (every kind has one)
+            f.reputation = (f.reputation or 0.0) + weight * n
             f.referrals += n
     for org_id, wants in grouped(
-        Intent.objects.filter(date__gte=start, date__lte=as_of).order_by(
-            "organization_id", "date", "id"
-        ),
+        Intent.objects.filter(date__gte=start, date__lte=as_of),
         "organization_id",
         "wants",
+        order=("organization_id", "date", "id"),
     ):
         if org_id in facts:
             facts[org_id].intent = wants  # the latest one wins
     for org_id, agreed, ever in grouped(
+        # pragma: no mutate start (home is no account: a narrower read)
         Request.objects.filter(requester__organization__is_home=False, opened__lte=as_of)
+        # pragma: no mutate end
         .values("requester__organization_id")
         .annotate(
             agreed=Count(
-                "id", filter=Q(status__in=Request.AGREED, opened__gte=start, opened__lte=as_of)
+                "id",
+                filter=Q(status__in=Request.AGREED, opened__gte=start),  # opened by as of
             ),
             ever=Count("id"),
         ),
