@@ -165,8 +165,8 @@ def score_parts(f: Facts, cfg: dict[str, float]) -> dict[str, dict]:
         parts["intent"] = {"v": f.intent, "s": INTENT_SCORE[f.intent], "n": 1}
 
     if f.invoiced or f.overdue:
-        share = float(f.overdue / f.invoiced) if f.invoiced else 1.0
-        share = min(share, 1.0)
+        # nothing invoiced in the window yet something overdue: all of it is overdue
+        share = min(float(f.overdue / f.invoiced), 1.0) if f.invoiced else 1.0
         parts["overdue_amount"] = {
             "v": round(share, 4),
             "s": clamp(1 - share / cfg["overdue_share_bad"]),
@@ -193,7 +193,7 @@ def score_parts(f: Facts, cfg: dict[str, float]) -> dict[str, dict]:
     if f.decision_makers:
         n = f.decision_makers
         ideal, bad = cfg["decision_makers_ideal"], cfg["decision_makers_bad"]
-        s = 1.0 if n <= ideal else clamp(1 - (n - ideal) / max(bad - ideal, 1e-9))
+        s = clamp(1 - (n - ideal) / max(bad - ideal, 1e-9))  # up to the ideal count: 1
         parts["decision_makers"] = {"v": n, "s": s, "n": n}
     if f.ratings:
         parts["friendliness"] = {
@@ -296,7 +296,10 @@ def account_ids(only: list[int] | None = None) -> list[int]:
     orgs = Organization.objects.filter(is_home=False)
     if only is not None:
         orgs = orgs.filter(pk__in=only)
-    return sorted(set(orgs.filter(has).values_list("pk", flat=True)))
+    # values_list() without a field gives the id first: the same
+    return sorted(
+        set(orgs.filter(has).values_list("pk", flat=True))
+    )  # pragma: no mutate (see above)
 
 
 def _among(column: str, only: list[int] | None) -> str:
@@ -353,6 +356,7 @@ def _invoice_facts(
 def _approval_facts(
     facts: dict[int, Facts], as_of: date, start: date, only: list[int] | None
 ) -> None:
+    # pragma: no mutate start (SQL is case-blind; ``only`` narrows the read, see ``collect``)
     waited = _days(
         "CASE WHEN answered IS NOT NULL AND answered <= {asof} THEN answered ELSE {asof} END",
         "asked",
@@ -363,6 +367,7 @@ def _approval_facts(
         WHERE important = {{yes}} AND asked >= {{start}} AND asked <= {{asof}}
           {_among("organization_id", only)}
     """
+    # pragma: no mutate end
     sql, params = _bind(sql, {"asof": as_of, "start": start, "yes": True})
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -373,7 +378,11 @@ def _approval_facts(
 
 
 def collect(
-    org_ids: list[int], as_of: date, cfg: dict[str, float], *, only: bool = False
+    org_ids: list[int],
+    as_of: date,
+    cfg: dict[str, float],
+    *,
+    only: bool = False,  # pragma: no mutate (narrows the reads, below)
 ) -> dict[int, Facts]:
     """The facts of ``org_ids``: read for every organization at once (the recompute), or with
     ``only`` for just these (a few accounts amended after a write)."""
@@ -381,21 +390,26 @@ def collect(
     start = as_of - timedelta(days=window)
     cstart = _months_back(as_of, int(cfg["chronic_months"]))
     facts = {o: Facts() for o in org_ids}
+    # ``only`` narrows every read to ``org_ids``; the facts are kept for them alone either way
+    # pragma: no mutate start (the same facts)
     among = list(org_ids) if only else None
     _invoice_facts(facts, as_of, start, cstart, among)
     _approval_facts(facts, as_of, start, among)
+    # pragma: no mutate end
 
-    def grouped(qs, *values, org="organization_id"):
+    def grouped(qs, *values, org="organization_id", order=()):
+        """``values`` of ``qs`` (among the accounts at hand), in ``order`` — no model ordering,
+        which would join the GROUP BY of an aggregate."""
         if among is not None:
             qs = qs.filter(**{f"{org}__in": among})
-        return qs.order_by().values_list(*values)
+        return qs.order_by(*order).values_list(*values)
 
     for org_id, n in grouped(
         Involvement.objects.filter(
             role=Involvement.Role.DECIDES,
             date__gte=start,
             date__lte=as_of,
-            person__organization__is_home=False,
+            person__organization__is_home=False,  # pragma: no mutate (home is no account: a narrower read)
         )
         .values("person__organization_id")
         .annotate(n=Count("person_id", distinct=True)),
@@ -418,7 +432,7 @@ def collect(
             facts[org_id].ratings = n
     for org_id, kind, n in grouped(
         Referral.objects.filter(date__gte=start, date__lte=as_of)
-        .values("organization_id", "kind")
+        .values("organization_id", "kind")  # pragma: no mutate (values_list below groups by both)
         .annotate(n=Count("id")),
         "organization_id",
         "kind",
@@ -426,23 +440,26 @@ def collect(
     ):
         f = facts.get(org_id)
         if f is not None:
-            f.reputation = (f.reputation or 0.0) + REFERRAL_WEIGHT.get(kind, 1.0) * n
+            weight = REFERRAL_WEIGHT.get(kind, 1.0)  # pragma: no mutate (every kind has one)
+            f.reputation = (f.reputation or 0.0) + weight * n
             f.referrals += n
     for org_id, wants in grouped(
-        Intent.objects.filter(date__gte=start, date__lte=as_of).order_by(
-            "organization_id", "date", "id"
-        ),
+        Intent.objects.filter(date__gte=start, date__lte=as_of),
         "organization_id",
         "wants",
+        order=("organization_id", "date", "id"),
     ):
         if org_id in facts:
             facts[org_id].intent = wants  # the latest one wins
     for org_id, agreed, ever in grouped(
+        # pragma: no mutate start (home is no account: a narrower read)
         Request.objects.filter(requester__organization__is_home=False, opened__lte=as_of)
+        # pragma: no mutate end
         .values("requester__organization_id")
         .annotate(
             agreed=Count(
-                "id", filter=Q(status__in=Request.AGREED, opened__gte=start, opened__lte=as_of)
+                "id",
+                filter=Q(status__in=Request.AGREED, opened__gte=start),  # opened by as of
             ),
             ever=Count("id"),
         ),

@@ -90,6 +90,11 @@ def test_the_latest_intent_in_the_window_counts(acme) -> None:
     assert _facts(acme).intent == "renew"  # the same day: the one recorded last
     Intent.objects.create(organization=acme, date=AS_OF + timedelta(days=1), wants=W.LEAVE)
     assert _facts(acme).intent == "renew"  # not yet
+    Intent.objects.create(organization=acme, date=AS_OF - timedelta(days=60), wants=W.LEAVE)
+    assert _facts(acme).intent == "renew"  # recorded last, said earlier: the latest said wins
+    old = f.org(key="old")
+    Intent.objects.create(organization=old, date=BEFORE, wants=W.LEAVE)
+    assert _facts(old).intent is None  # only an intent before the window: no data
 
 
 def test_repeat_requests_are_the_agreed_ones_of_the_window(acme) -> None:
