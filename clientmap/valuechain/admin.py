@@ -3,6 +3,7 @@ edited there."""
 
 from django.contrib import admin
 
+from clientmap.core.admin import ReadOnlyAdmin
 from clientmap.valuechain.models import (
     Alert,
     ImpactNotice,
@@ -39,19 +40,10 @@ class AlertAdmin(admin.ModelAdmin):
     autocomplete_fields = ["service"]
 
 
-class _DerivedAdmin(admin.ModelAdmin):
+class _DerivedAdmin(ReadOnlyAdmin):
     """Derived rows (``valuechain.reachsets``): shown, never typed in."""
 
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReachSet)
