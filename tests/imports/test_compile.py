@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import itertools
 from datetime import datetime
 
 import pytest
 
-from clientmap.imports.mapping.compile import _fast_format
+from clientmap.imports.mapping.compile import LATEST, _fast_format
+from tests.imports.test_mapped import SERVICENOW
 
 FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"]
 FORMATS += ["%d-%m-%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M"]
@@ -83,3 +86,109 @@ def test_soft_keys_read_inline_agree_with_the_getter() -> None:
     for values in rows:
         k = person.key_get(values)
         assert (k or None) == ({"ann": "ann", "bob": "bob"}.get((values[0]).strip()) or None)
+
+
+def _both(spec: dict, header: list[str], rows: list[list[str]]) -> tuple[list, list]:
+    """What ``Program.row`` (the reference) and the generated ``compiled_row`` give for
+    ``rows``, each on a program of its own (their seen keys must not mix)."""
+    reference, compiled = _program(spec, header), _program(spec, header)
+    assert compiled.compiled_row is not None
+
+    def plain(out):
+        staged, problems = out
+        # an event log's request row holds its compiled block: compare its kind instead
+        staged = [(e, (r[0].kind, *r[1:]) if e.startswith("requests (") else r) for e, r in staged]
+        return staged, problems
+
+    a = [plain(reference.row(line, values)) for line, values in enumerate(rows, 2)]
+    b = [plain(compiled.compiled_row(line, values)) for line, values in enumerate(rows, 2)]
+    assert reference.skipped_same == compiled.skipped_same
+    return a, b
+
+
+EVERY_KIND = {
+    "source": {"missing": ["?", "n/a"], "date_formats": ["%d/%m/%Y"], "decimal_comma": True},
+    "request": {
+        "key": "id",
+        "requester": {"column": "who", "default": "nobody"},
+        "team": {"column": "grp", "fallback": "grp2"},
+        "status": {"column": "state", "map": {"Open": "accepted", "Done": "fulfilled"}},
+        "payment": {"value": "internal"},
+        "opened": "opened",
+        "amount": "amount",
+        "title": {"template": "{id}: {what} ({grp})"},
+        "service": {"column": "what", "extract": "^(\\w+)"},
+    },
+    "person": [{"key": "who", "organization": {"home": True}}],
+    "team": {"key": "grp"},
+    "consumes": {"consumer": "grp", "provider": "what"},
+    "involvement": {
+        "person": "who",
+        "team": "grp",
+        "role": {"value": "implements"},
+        "date": "opened",
+    },
+}
+EVERY_HEADER = ["id", "who", "grp", "grp2", "state", "opened", "amount", "what"]
+EVERY_ROWS = [
+    ["1", "ann", "g", "", "Open", "01/02/2026", "1,5", "mail box"],
+    ["2", "?", "", "g2", "Done", "31/02/2026", "x", "mail"],  # bad date, bad number
+    ["3", " bob ", "g", "", "Weird", "01/02/2026", "", "g"],  # status not mapped
+    ["", "ann", "g", "", "Open", "", "", "{grp}"],  # no key, no date; a value naming a column
+    ["4", "ann", "g", "", "Open", "01/02/2026", "2", "{grp} x"],
+    ["5", "ann"],  # a short row reads as missing
+    ["6", "ann", "g", "", "open", "02/02/2026", "", "n/a"],
+    ["1", "ann", "g", "", "Open", "01/02/2026", "1,5", "mail box"],  # the same again
+]
+
+
+def test_the_generated_row_gives_what_program_row_gives() -> None:
+    """Every kind of field (plain, default, fallback, map, constant, home, template, extract,
+    converted and bad values), soft records, links, skipped self-consumption: the generated
+    row function stages the same rows with the same problems, row by row."""
+    a, b = _both(EVERY_KIND, EVERY_HEADER, EVERY_ROWS)
+    assert a == b
+    assert any(problems for _, problems in a)  # the bad values were seen
+    titles = {r[3]: r[4] for staged, _ in b for e, r in staged if e == "requests"}
+    # a value naming a placeholder is replaced too, as the template getter replaces them
+    assert titles["4"] == "4: g x (g)"
+    assert titles["1"] == "1: mail box (g)"
+
+
+def test_the_generated_row_of_an_event_log_gives_what_program_row_gives() -> None:
+    spec = {
+        **EVERY_KIND,
+        "source": {**EVERY_KIND["source"], "event_log": True, "sequence": "seq"},
+        "member": {"team": "grp", "person": "who", "history": True},
+    }
+    seqs = ["1", "2", "x", "", "3", "1", "2,5", "9"]
+    rows = [[*r, s] for r, s in zip(EVERY_ROWS, seqs, strict=True)]
+    a, b = _both(spec, [*EVERY_HEADER, "seq"], rows)
+    assert a == b
+    assert any(e == LATEST for staged, _ in a for e, _r in staged)
+
+
+@pytest.mark.skipif(not SERVICENOW.exists(), reason=f"real data not found at {SERVICENOW}")
+def test_the_generated_row_agrees_on_a_slice_of_the_real_log() -> None:
+    from clientmap.imports import mapping
+
+    with gzip.open(SERVICENOW, "rt", encoding="utf-8", newline="") as fh:
+        rows = list(itertools.islice(csv.reader(fh), 20_001))
+    header, rows = rows[0], rows[1:]
+    m = mapping.load("servicenow")
+    index: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        index.setdefault(h, i)
+        repeated.setdefault(h, []).append(i)
+    from clientmap.imports.mapping.compile import compile_mapping
+
+    reference = compile_mapping(m, "f", index, repeated, "home")
+    compiled = compile_mapping(m, "f", index, repeated, "home")
+    for line, values in enumerate(rows, 2):
+        a, pa = reference.row(line, values)
+        b, pb = compiled.compiled_row(line, values)
+        assert pa == pb
+        assert [(e, r[1:] if e == LATEST else r) for e, r in a] == [
+            (e, r[1:] if e == LATEST else r) for e, r in b
+        ]

@@ -60,19 +60,28 @@ class _EventLog:
     def offer(self, cb: Any, line: int, out: dict, links: list[tuple[str, tuple]]) -> None:
         key, seq = out["key"], out.get("seq")
         order = (seq is not None, seq or 0.0, line)
-        if self.last_known:
-            known = self.known.get(key)
-            if known is None:
-                known = self.known[key] = {}
+        held = self.best.get(key)
+        newest = held is None or held[0] < order
+        if newest:
+            self.best[key] = (order, cb, line, out, links)
+        if not self.last_known:
+            return
+        known = self.known.get(key)
+        if known is None:
+            known = self.known[key] = {}
+        if newest:
+            # later than every row of its key so far: its values are the latest known ones
             for name in self.last_known:
                 v = out.get(name)
                 if v is not None:
-                    old = known.get(name)
-                    if old is None or old[0] < order:
-                        known[name] = (order, v)
-        held = self.best.get(key)
-        if held is None or held[0] < order:
-            self.best[key] = (order, cb, line, out, links)
+                    known[name] = (order, v)
+            return
+        for name in self.last_known:  # a row out of sequence order: compare
+            v = out.get(name)
+            if v is not None:
+                old = known.get(name)
+                if old is None or old[0] < order:
+                    known[name] = (order, v)
 
     def rows(self) -> Iterator[tuple[str, tuple]]:
         for key, (_, cb, line, out, links) in self.best.items():
@@ -168,7 +177,8 @@ class Reader:
     def _read(self, rows, program: Program, tally: Tally, progress: Progress, counter) -> None:
         engine = self.engine
         add = engine.add
-        seen: dict[str, set] = {}  # soft records and history links: once per key
+        # soft records and history links: once per key (the compiled row reads the links')
+        seen: dict[str, set] = program.links_seen
         log = (
             _EventLog(
                 program,
@@ -185,13 +195,14 @@ class Reader:
         )
         skip_invalid = engine.skip_invalid
         on_progress = self.on_progress
+        row_of = program.compiled_row or program.row
         n = 0
         for line, values in rows:
             if not "".join(values).strip():  # every value blank (one C-speed test)
                 tally.blank += 1
                 tally.records -= 1
                 continue
-            staged, problems = program.row(line, values)
+            staged, problems = row_of(line, values)
             n += 1
             if problems:
                 self._problems(line, problems, skip_invalid)

@@ -222,6 +222,35 @@ def _plain_column(f: Field, index: dict[str, int]) -> int | None:
     return index[f.column]
 
 
+def _mapped_column(f: Field) -> str | None:
+    """The column of a field that is a column through a value map, and nothing else."""
+    if f.column is None or f.template or f.map is None or f.pattern is not None:
+        return None
+    if f.fallback is not None or f.value is not None or f.home:
+        return None
+    return f.column
+
+
+_PLACEHOLDER = re.compile(r"{([^{}]+)}")
+
+
+def _template_parts(f: Field, index: dict[str, int]) -> list[tuple[str, int | None]] | None:
+    """A template as (literal text, column index of the placeholder after it) pairs, the last
+    one's index None; None where the inline join could differ from ``from_template``'s
+    replacing (braces in the literal text, a fallback)."""
+    if f.template is None or f.fallback is not None or f.value is not None or f.home:
+        return None
+    pieces = _PLACEHOLDER.split(f.template)  # literal, column, literal, column, …, literal
+    literals, columns = pieces[0::2], pieces[1::2]
+    if any("{" in t or "}" in t for t in literals) or len(set(columns)) != len(columns):
+        return None
+    out: list[tuple[str, int | None]] = [
+        (t, index[c]) for t, c in zip(literals, columns, strict=False)
+    ]
+    out.append((literals[-1], None))
+    return out
+
+
 def _fields_function(
     specs: list[tuple[str, Field, Getter, Any]], index: dict[str, int], missing: set[str]
 ) -> Callable[[list[str], list[Problem]], dict]:
@@ -235,10 +264,39 @@ def _fields_function(
     names = []
     for j, (name, f, get, convert) in enumerate(specs):
         i = _plain_column(f, index)
+        ns[f"d{j}"] = f.default
         if i is not None:
-            ns[f"d{j}"] = f.default
             lines.append(f"    v = values[{i}].strip() if {i} < n else ''")
             lines.append(f"    if v in missing: v = d{j}")
+        elif f.fallback is None and f.value is not None:
+            ns[f"k{j}"] = f.value
+            lines.append(f"    v = k{j}")  # a constant
+        elif _mapped_column(f) is not None:
+            # a column through a value map (no regex): what ``mapped`` does, inline
+            i = index[f.column]  # type: ignore[index]
+            ns[f"t{j}"] = f.map
+            keep = f"d{j}" if f.default is not None else "v"
+            lines.append(f"    v = values[{i}].strip() if {i} < n else ''")
+            lines.append(f"    if v in missing: v = d{j}")
+            lines.append(f"    else: v = t{j}.get(v, {keep})")
+        elif (parts := _template_parts(f, index)) is not None:
+            # a template: its values joined inline; a value holding "{" takes the getter's
+            # path, which replaces the placeholders one after another (a value may name one)
+            ns[f"g{j}"] = get
+            ind = "    "
+            pieces = []
+            for k, (literal, i) in enumerate(parts):
+                if literal:
+                    pieces.append(repr(literal))
+                if i is None:
+                    continue
+                lines.append(f"{ind}p{k} = values[{i}].strip() if {i} < n else ''")
+                lines.append(f"{ind}if p{k} in missing: v = d{j}")
+                lines.append(f"{ind}else:")
+                ind += "    "
+                pieces.append(f"p{k}")
+            lines.append(f"{ind}v = {' + '.join(pieces) or repr('')}")
+            lines.append(f"{ind}if '{{' in v: v = g{j}(values)")
         else:
             ns[f"g{j}"] = get
             lines.append(f"    v = g{j}(values)")
@@ -296,6 +354,11 @@ class Program:
     event_log: bool = False
     skipped_same: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # ``row`` generated as straight-line code for this program (see _row_function): the same
+    # staging rows and problems, without the loops over blocks and settings of each record
+    compiled_row: Callable[[int, list[str]], tuple[list, list]] | None = None
+    # entity -> the links (their values after file and line) staged already, kept by the reader
+    links_seen: dict[str, set] = field(default_factory=dict)
 
     def row(self, line: int, values: list[str]) -> tuple[list[tuple[str, tuple]], list[Problem]]:
         """The staging rows ``(entity, row)`` one record produces, and its problems.
@@ -421,6 +484,113 @@ class Program:
         return tuple(out)
 
 
+def _row_function(p: Program) -> Callable[[int, list[str]], tuple[list, list]]:
+    """:meth:`Program.row` generated for ``p``'s blocks: each block's key test, fields,
+    required values and staging written out in order, every setting a constant. It gives
+    exactly what ``Program.row`` gives (tests/imports/test_compile.py compares the two)."""
+    ns: dict[str, Any] = {"LATEST": LATEST, "missing": p.missing, "keyed": p.keyed}
+    ns.update(program=p, file=p.file, links_seen=p.links_seen)
+    code = ["def row(line, values):", "    problems = []", "    staged = []", "    record = None"]
+    code += ["    fresh = []", "    n = len(values)"]
+    tail: list[str] = []  # the links, staged after every block (they name the record)
+    for j, cb in enumerate(p.blocks):
+        ns[f"cb{j}"], ns[f"seen{j}"], ns[f"compute{j}"] = cb, cb.seen, cb.compute
+        ind = "    "
+        if cb.key_col is not None:
+            ns[f"kd{j}"] = cb.key_default
+            i = cb.key_col
+            code.append(f"{ind}k = values[{i}].strip() if {i} < n else ''")
+            code.append(f"{ind}if k in missing: k = kd{j}")
+        elif cb.key_get is not None:
+            ns[f"kg{j}"] = cb.key_get
+            code.append(f"{ind}k = kg{j}(values)")
+        if cb.key_col is not None or cb.key_get is not None:
+            code.append(f"{ind}if k and k not in seen{j}:")
+            ind += "    "
+            code.append(f"{ind}fresh.append((seen{j}, k))")
+        link = not (cb.kind == "request" and p.event_log) and cb.layout[0] != "key"
+        if cb.many is None:
+            code.append(f"{ind}out = compute{j}(values, problems)")
+            if link:
+                code.insert(2, f"    lk{j} = None")
+        else:
+            code.append(f"{ind}for out in program._many(cb{j}, values, problems):")
+            ind += "    "
+            if link:
+                code.insert(2, f"    lk{j} = []")
+        if cb.required:
+            code.append(f"{ind}ok = True")
+            for r, label in cb.required:
+                code.append(f"{ind}if out[{r!r}] is None:")
+                if cb.kind == "request" or not cb.soft:
+                    ns[f"req{j}_{r}"] = (label, None, f"a value is required ({cb.kind} {r})")
+                    code.append(f"{ind}    problems.append(req{j}_{r})")
+                code.append(f"{ind}    ok = False")
+            code.append(f"{ind}if ok:")
+            ind += "    "
+        if cb.kind == "request":
+            code.append(f"{ind}record = out['key']")
+            code += _sequence_code(p, ns, ind)
+        if cb.kind == "request" and p.event_log:
+            code.append(f"{ind}staged.append((LATEST, (cb{j}, line, out)))")
+        elif cb.layout[0] == "key":
+            code.append(f"{ind}staged.append(({cb.entity!r}, keyed(cb{j}, line, out)))")
+        elif cb.many is None:
+            code.append(f"{ind}lk{j} = out")
+        else:
+            code.append(f"{ind}lk{j}.append(out)")
+        if link:
+            tail += _link_code(p, j, cb)
+    code += tail
+    code += ["    if not problems:", "        for s, k in fresh:", "            s.add(k)"]
+    code.append("    return staged, problems")
+    exec("\n".join(code), ns)  # noqa: S102 — code built here from the mapping's structure only
+    return ns["row"]
+
+
+def _sequence_code(p: Program, ns: dict[str, Any], ind: str) -> list[str]:
+    """What :meth:`Program._sequence` does, inline: ``out['seq']`` of the request row."""
+    if p.sequence is None:
+        return [f"{ind}out['seq'] = None"]
+    i = p.sequence
+    ns["seq_problem"] = (p.sequence_label or "", "not a number (the [source] sequence column)")
+    number = "float(v.replace(',', '.'))" if p.decimal_comma else "float(v)"
+    return [
+        f"{ind}v = values[{i}].strip() if {i} < n else ''",
+        f"{ind}if v in missing: out['seq'] = None",
+        f"{ind}else:",
+        f"{ind}    try: out['seq'] = {number}",
+        f"{ind}    except ValueError:",
+        f"{ind}        problems.append((seq_problem[0], v, seq_problem[1]))",
+        f"{ind}        out['seq'] = None",
+    ]
+
+
+def _link_code(p: Program, j: int, cb: CompiledBlock) -> list[str]:
+    """Staging the link rows of block ``j`` (what the end of :meth:`Program.row` does)."""
+    if cb.many is None:
+        code, ind = [f"    if lk{j} is not None:", f"        out = lk{j}"], "        "
+    else:
+        code, ind = [f"    for out in lk{j}:"], "        "
+    if cb.kind == "involvement":
+        code.append(f"{ind}out['source'] = out.get('source') or ''")
+    cols = "".join(f"out.get({c!r}), " for c in cb.layout)
+    code.append(f"{ind}r = (file, line, {cols}record, {cb.hist})")
+    stage = f"staged.append(({cb.entity!r}, r))"
+    if cb.hist == 1 and cb.entity != "involvements":
+        # a link kept from every row is staged once (Reader._read keeps each one's first
+        # row in ``links_seen``): one seen before need not be handed on at all
+        p.links_seen.setdefault(cb.entity, set())
+        stage = f"if r[2:-2] not in links_seen[{cb.entity!r}]: {stage}"
+    if cb.kind == "consumes" and p.skip_same:
+        code.append(f"{ind}if r[3] == r[4]: program.skipped_same += 1")
+        code.append(f"{ind}else:")
+        code.append(f"{ind}    {stage}")
+    else:
+        code.append(f"{ind}{stage}")
+    return code
+
+
 def compile_mapping(
     m: Mapping, file: str, index: dict[str, int], repeated: dict[str, list[int]], home: str | None
 ) -> Program:
@@ -464,7 +634,7 @@ def compile_mapping(
             cb.key_default = block.fields["key"].default
         cb.compute = _fields_function(specs, index, m.missing)
         blocks.append(cb)
-    return Program(
+    program = Program(
         file=file,
         blocks=blocks,
         sequence=index.get(m.sequence) if m.sequence else None,
@@ -474,3 +644,5 @@ def compile_mapping(
         skip_same=all(b.skip_same for b in m.blocks if b.kind == "consumes"),
         event_log=m.event_log,
     )
+    program.compiled_row = _row_function(program)
+    return program
