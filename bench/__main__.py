@@ -250,7 +250,18 @@ def servicenow_rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"{results['servicenow_to_baseline_cpu']:.2f}x raw load (CPU); "
             f"load average {results['load_average']:.1f}",
         ),
-    ]
+    ] + (
+        [
+            (
+                "  the PostgreSQL server's CPU time during the import (its backend)",
+                f"{sn['server_cpu_seconds']:.2f} s",
+                "",
+                "not in the import's CPU time above; its wall time includes it",
+            )
+        ]
+        if sn.get("server_cpu_seconds") is not None
+        else []
+    )
 
 
 def servicenow_only(env: dict, tmp: Path, args) -> dict:
