@@ -251,6 +251,78 @@ def _template_parts(f: Field, index: dict[str, int]) -> list[tuple[str, int | No
     return out
 
 
+def _read_column(i: int) -> str:
+    """The expression reading column ``i`` of a record, stripped ('' beyond a short row)."""
+    return f"(values[{i}].strip() if {i} < n else '')"
+
+
+def _fields_code(
+    specs: list[tuple[str, Field, Getter, Any]],
+    index: dict[str, int],
+    ns: dict[str, Any],
+    prefix: str = "",
+    column: Callable[[int], str] = _read_column,
+) -> tuple[list[str], str]:
+    """The code computing every field of a block from ``values`` (lines without indentation)
+    and the expression of the dict it gives. Its names in ``ns`` start with ``prefix``;
+    ``column(i)`` is the expression of column ``i``'s stripped value."""
+    lines: list[str] = []
+    names = []
+    for j, (name, f, get, convert) in enumerate(specs):
+        q = f"{prefix}{j}"  # this field's names: d<q> its default, x<q> its value, …
+        i = _plain_column(f, index)
+        ns[f"d{q}"] = f.default
+        if i is not None:
+            lines.append(f"v = {column(i)}")
+            lines.append(f"if v in missing: v = d{q}")
+        elif f.fallback is None and f.value is not None:
+            ns[f"k{q}"] = f.value
+            lines.append(f"v = k{q}")  # a constant
+        elif _mapped_column(f) is not None:
+            # a column through a value map (no regex): what ``mapped`` does, inline
+            i = index[f.column]  # type: ignore[index]
+            ns[f"t{q}"] = f.map
+            keep = f"d{q}" if f.default is not None else "v"
+            lines.append(f"v = {column(i)}")
+            lines.append(f"if v in missing: v = d{q}")
+            lines.append(f"else: v = t{q}.get(v, {keep})")
+        elif (parts := _template_parts(f, index)) is not None:
+            # a template: its values joined inline; a value holding "{" takes the getter's
+            # path, which replaces the placeholders one after another (a value may name one)
+            ns[f"g{q}"] = get
+            ind = ""
+            pieces = []
+            for k, (literal, i) in enumerate(parts):
+                if literal:
+                    pieces.append(repr(literal))
+                if i is None:
+                    continue
+                lines.append(f"{ind}p{k} = {column(i)}")
+                lines.append(f"{ind}if p{k} in missing: v = d{q}")
+                lines.append(f"{ind}else:")
+                ind += "    "
+                pieces.append(f"p{k}")
+            lines.append(f"{ind}v = {' + '.join(pieces) or repr('')}")
+            lines.append(f"{ind}if '{{' in v: v = g{q}(values)")
+        else:
+            ns[f"g{q}"] = get
+            lines.append(f"v = g{q}(values)")
+        if convert is None:
+            lines.append(f"x{q} = None if v is None or v == '' else v")
+        elif hasattr(convert, "memo"):
+            # a value converted before is looked up here; a new or bad one goes to the converter
+            ns[f"c{q}"], ns[f"m{q}"] = convert, convert.memo
+            lines.append(f"if v is None or v == '': x{q} = None")
+            lines.append("else:")
+            lines.append(f"    x{q} = m{q}.get(v, BAD)")
+            lines.append(f"    if x{q} is BAD: x{q} = c{q}(v, problems)")
+        else:
+            ns[f"c{q}"] = convert
+            lines.append(f"x{q} = None if v is None or v == '' else c{q}(v, problems)")
+        names.append(f"{name!r}: x{q}")
+    return lines, "{" + ", ".join(names) + "}"
+
+
 def _fields_function(
     specs: list[tuple[str, Field, Getter, Any]], index: dict[str, int], missing: set[str]
 ) -> Callable[[list[str], list[Problem]], dict]:
@@ -260,60 +332,10 @@ def _fields_function(
     exactly what the getters and converters do, without a function call per plain field.
     """
     ns: dict[str, Any] = {"missing": missing, "BAD": _BAD}
+    body, result = _fields_code(specs, index, ns)
     lines = ["def fields(values, problems):", "    n = len(values)"]
-    names = []
-    for j, (name, f, get, convert) in enumerate(specs):
-        i = _plain_column(f, index)
-        ns[f"d{j}"] = f.default
-        if i is not None:
-            lines.append(f"    v = values[{i}].strip() if {i} < n else ''")
-            lines.append(f"    if v in missing: v = d{j}")
-        elif f.fallback is None and f.value is not None:
-            ns[f"k{j}"] = f.value
-            lines.append(f"    v = k{j}")  # a constant
-        elif _mapped_column(f) is not None:
-            # a column through a value map (no regex): what ``mapped`` does, inline
-            i = index[f.column]  # type: ignore[index]
-            ns[f"t{j}"] = f.map
-            keep = f"d{j}" if f.default is not None else "v"
-            lines.append(f"    v = values[{i}].strip() if {i} < n else ''")
-            lines.append(f"    if v in missing: v = d{j}")
-            lines.append(f"    else: v = t{j}.get(v, {keep})")
-        elif (parts := _template_parts(f, index)) is not None:
-            # a template: its values joined inline; a value holding "{" takes the getter's
-            # path, which replaces the placeholders one after another (a value may name one)
-            ns[f"g{j}"] = get
-            ind = "    "
-            pieces = []
-            for k, (literal, i) in enumerate(parts):
-                if literal:
-                    pieces.append(repr(literal))
-                if i is None:
-                    continue
-                lines.append(f"{ind}p{k} = values[{i}].strip() if {i} < n else ''")
-                lines.append(f"{ind}if p{k} in missing: v = d{j}")
-                lines.append(f"{ind}else:")
-                ind += "    "
-                pieces.append(f"p{k}")
-            lines.append(f"{ind}v = {' + '.join(pieces) or repr('')}")
-            lines.append(f"{ind}if '{{' in v: v = g{j}(values)")
-        else:
-            ns[f"g{j}"] = get
-            lines.append(f"    v = g{j}(values)")
-        if convert is None:
-            lines.append(f"    x{j} = None if v is None or v == '' else v")
-        elif hasattr(convert, "memo"):
-            # a value converted before is looked up here; a new or bad one goes to the converter
-            ns[f"c{j}"], ns[f"m{j}"] = convert, convert.memo
-            lines.append(f"    if v is None or v == '': x{j} = None")
-            lines.append("    else:")
-            lines.append(f"        x{j} = m{j}.get(v, BAD)")
-            lines.append(f"        if x{j} is BAD: x{j} = c{j}(v, problems)")
-        else:
-            ns[f"c{j}"] = convert
-            lines.append(f"    x{j} = None if v is None or v == '' else c{j}(v, problems)")
-        names.append(f"{name!r}: x{j}")
-    lines.append("    return {" + ", ".join(names) + "}")
+    lines += ["    " + line for line in body]
+    lines.append(f"    return {result}")
     exec("\n".join(lines), ns)  # noqa: S102 — code built here from field positions only
     return ns["fields"]
 
@@ -334,6 +356,7 @@ class CompiledBlock:
     compute: Callable[[list[str], list[Problem]], dict] | None = None
     kind: str = ""
     soft: bool = False
+    specs: list[tuple[str, Field, Getter, Any]] = field(default_factory=list)  # for _row_function
 
     def __post_init__(self) -> None:
         self.kind = self.block.kind
@@ -484,22 +507,55 @@ class Program:
         return tuple(out)
 
 
-def _row_function(p: Program) -> Callable[[int, list[str]], tuple[list, list]]:
+def _inline_columns(specs: list[tuple[str, Field, Getter, Any]], index: dict[str, int]) -> set:
+    """The columns the generated code of these fields reads itself (not through a getter)."""
+    out: set[int] = set()
+    for _name, f, _get, _convert in specs:
+        i = _plain_column(f, index)
+        if i is not None:
+            out.add(i)
+        elif f.fallback is None and f.value is not None:
+            continue
+        elif _mapped_column(f) is not None:
+            out.add(index[f.column])  # type: ignore[index]
+        elif (parts := _template_parts(f, index)) is not None:
+            out.update(i for _, i in parts if i is not None)
+    return out
+
+
+def _row_function(
+    p: Program, index: dict[str, int]
+) -> Callable[[int, list[str]], tuple[list, list]]:
     """:meth:`Program.row` generated for ``p``'s blocks: each block's key test, fields,
-    required values and staging written out in order, every setting a constant. It gives
-    exactly what ``Program.row`` gives (tests/imports/test_compile.py compares the two)."""
-    ns: dict[str, Any] = {"LATEST": LATEST, "missing": p.missing, "keyed": p.keyed}
+    required values and staging written out in order, every setting a constant, and each
+    column read by more than one block stripped once per record. It gives exactly what
+    ``Program.row`` gives (tests/imports/test_compile.py compares the two)."""
+    ns: dict[str, Any] = {"LATEST": LATEST, "missing": p.missing, "keyed": p.keyed, "BAD": _BAD}
     ns.update(program=p, file=p.file, links_seen=p.links_seen)
+    # the columns every record reads (soft blocks' bodies run only for a new key): once each
+    eager: set[int] = set()
+    for cb in p.blocks:
+        if cb.key_col is not None:
+            eager.add(cb.key_col)
+        elif cb.key_get is None and cb.many is None:
+            eager |= _inline_columns(cb.specs, index)
+    if p.sequence is not None:
+        eager.add(p.sequence)
+    eager = {i for i in eager if i != ABSENT}
+
+    def column(i: int) -> str:
+        return f"s{i}" if i in eager else _read_column(i)
+
     code = ["def row(line, values):", "    problems = []", "    staged = []", "    record = None"]
     code += ["    fresh = []", "    n = len(values)"]
+    code += [f"    s{i} = {_read_column(i)}" for i in sorted(eager)]
     tail: list[str] = []  # the links, staged after every block (they name the record)
     for j, cb in enumerate(p.blocks):
         ns[f"cb{j}"], ns[f"seen{j}"], ns[f"compute{j}"] = cb, cb.seen, cb.compute
         ind = "    "
         if cb.key_col is not None:
             ns[f"kd{j}"] = cb.key_default
-            i = cb.key_col
-            code.append(f"{ind}k = values[{i}].strip() if {i} < n else ''")
+            code.append(f"{ind}k = {column(cb.key_col)}")
             code.append(f"{ind}if k in missing: k = kd{j}")
         elif cb.key_get is not None:
             ns[f"kg{j}"] = cb.key_get
@@ -510,7 +566,9 @@ def _row_function(p: Program) -> Callable[[int, list[str]], tuple[list, list]]:
             code.append(f"{ind}fresh.append((seen{j}, k))")
         link = not (cb.kind == "request" and p.event_log) and cb.layout[0] != "key"
         if cb.many is None:
-            code.append(f"{ind}out = compute{j}(values, problems)")
+            body, result = _fields_code(cb.specs, index, ns, f"b{j}_", column)
+            code += [ind + line for line in body]
+            code.append(f"{ind}out = {result}")
             if link:
                 code.insert(2, f"    lk{j} = None")
         else:
@@ -520,8 +578,10 @@ def _row_function(p: Program) -> Callable[[int, list[str]], tuple[list, list]]:
                 code.insert(2, f"    lk{j} = []")
         if cb.required:
             code.append(f"{ind}ok = True")
+            local = {name: f"xb{j}_{q}" for q, (name, *_rest) in enumerate(cb.specs)}
             for r, label in cb.required:
-                code.append(f"{ind}if out[{r!r}] is None:")
+                value = local[r] if cb.many is None and r in local else f"out[{r!r}]"
+                code.append(f"{ind}if {value} is None:")
                 if cb.kind == "request" or not cb.soft:
                     ns[f"req{j}_{r}"] = (label, None, f"a value is required ({cb.kind} {r})")
                     code.append(f"{ind}    problems.append(req{j}_{r})")
@@ -556,7 +616,7 @@ def _sequence_code(p: Program, ns: dict[str, Any], ind: str) -> list[str]:
     ns["seq_problem"] = (p.sequence_label or "", "not a number (the [source] sequence column)")
     number = "float(v.replace(',', '.'))" if p.decimal_comma else "float(v)"
     return [
-        f"{ind}v = values[{i}].strip() if {i} < n else ''",
+        f"{ind}v = {f's{i}' if i != ABSENT else _read_column(i)}",
         f"{ind}if v in missing: out['seq'] = None",
         f"{ind}else:",
         f"{ind}    try: out['seq'] = {number}",
@@ -633,6 +693,7 @@ def compile_mapping(
             cb.key_col = _plain_column(block.fields["key"], index)
             cb.key_default = block.fields["key"].default
         cb.compute = _fields_function(specs, index, m.missing)
+        cb.specs = specs
         blocks.append(cb)
     program = Program(
         file=file,
@@ -644,5 +705,5 @@ def compile_mapping(
         skip_same=all(b.skip_same for b in m.blocks if b.kind == "consumes"),
         event_log=m.event_log,
     )
-    program.compiled_row = _row_function(program)
+    program.compiled_row = _row_function(program, index)
     return program
