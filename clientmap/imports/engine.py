@@ -523,7 +523,7 @@ class Engine:
                 f"UPDATE {t} SET is_home = {'false' if self.pg else '0'} WHERE is_home AND key IN "
                 f"(SELECT key FROM stg_organizations WHERE soft = 0 AND is_home = 0)"
             )
-        threshold = PG_BULK_THRESHOLD if self.pg else None
+        threshold = min(bulk.THRESHOLD, PG_BULK_THRESHOLD) if self.pg else None
         with bulk.loading(t, total, before, threshold):
             changed = self._exec(
                 f"INSERT INTO {t} ({', '.join(insert)}) {src} WHERE s.soft = 0 ORDER BY s.key "
