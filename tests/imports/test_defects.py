@@ -167,6 +167,19 @@ def test_every_report_says_records_read_against_physical_lines(tmp_path, home) -
     assert report.as_dict()["read"] == report.read
 
 
+def test_a_row_of_blank_values_is_a_blank_line_one_with_a_value_is_read(tmp_path, home) -> None:
+    """A record whose every value is blank (spaces included) counts as a blank line; one whose
+    first value is blank but another is not is read."""
+    rows = jira_rows(3)
+    rows.insert(1, [" ", "", "  ", "", "", " "])
+    rows.insert(2, [" ", "PRJ-9", "PRJ", "Done", "user1", "01/Mar/26 9:15 AM"])
+    path = write_csv(tmp_path / "jira.csv", JIRA_HEADER, rows)
+    report = mapping.import_mapped(path, mapping.load("jira"), check=True, skip_invalid=True)
+    assert report.read["jira.csv"]["blank_lines"] == 1
+    assert report.read["jira.csv"]["records"] == 4
+    assert report.rows == 4
+
+
 def test_workbook_report_says_records_read_against_physical_lines(tmp_path) -> None:
     folder = tmp_path / "book"
     folder.mkdir()

@@ -202,7 +202,9 @@ class Reader:
         row_of = program.compiled_row or program.row
         n = 0
         for line, values in rows:
-            if not "".join(values).strip():  # every value blank (one C-speed test)
+            first = values[0] if values else ""
+            # every value blank (one C-speed test, when the first value is blank)
+            if (not first or first.isspace()) and not "".join(values).strip():
                 tally.blank += 1
                 tally.records -= 1
                 continue
