@@ -6,22 +6,22 @@ from __future__ import annotations
 from django.db.models.functions import Coalesce
 
 from clientmap.engagements import selectors as requests
+from clientmap.voice import tally
 from clientmap.voice.models import Wish
 from clientmap.voice.selectors import stored_demand
 
 SHOWN = 5
-CLOSED = (Wish.Status.DELIVERED, Wish.Status.DECLINED, Wish.Status.ALREADY_COVERED)
+CLOSED = tally.CLOSED
 
 
 def asks() -> dict:
     """Open requests per team (stored figures), the most wanted open public wishes and how many
     wishes are open.
 
-    The count reads the index on (merged_into, status) alone. The most wanted walk the index
+    The count is stored (``voice.tally``: one primary-key read). The most wanted walk the index
     on (demand, votes, key) in order and stop at the fifth open public wish: the "not merged"
     test is written so that no planner picks the merged_into index instead (SQLite, without
     statistics, would, and then sort every open wish)."""
-    open_wishes = Wish.objects.filter(merged_into__isnull=True).exclude(status__in=CLOSED)
     unmerged = Wish.objects.alias(merged_id=Coalesce("merged_into", 0)).filter(merged_id=0)
     top = list(
         stored_demand(
@@ -30,4 +30,4 @@ def asks() -> dict:
             .select_related("team")
         ).order_by("-demand", "-vote_count", "key")[:SHOWN]
     )
-    return {"asks": requests.asks(), "wishes": top, "open_wishes": open_wishes.count()}
+    return {"asks": requests.asks(), "wishes": top, "open_wishes": tally.open_wishes()}
