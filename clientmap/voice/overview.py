@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models.functions import Coalesce
 
-from clientmap.engagements import selectors as requests
+from clientmap.engagements import overview as requests
 from clientmap.voice import tally
 from clientmap.voice.models import Wish
 from clientmap.voice.selectors import stored_demand
