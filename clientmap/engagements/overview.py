@@ -28,14 +28,8 @@ def asks(limit: int = 8) -> dict:
     """``selectors.asks()`` (today's stored figures per team) in one query instead of two: the
     organization's totals and the first ``limit`` asking teams, read together (equal: tested in
     tests/web/test_overview_asks_equal.py)."""
-    from clientmap.directory.models import Team
-
-    sql = _ASKS.format(
-        figures=connection.ops.quote_name(TeamRequestFigures._meta.db_table),
-        team=connection.ops.quote_name(Team._meta.db_table),
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [limit])
+        cursor.execute(_tables(_ASKS), [limit])
         rows = cursor.fetchall()
     _key, _name, _open, _recent, total, open_, recent, team_count = rows[0]
     teams = [
@@ -56,5 +50,33 @@ def asks(limit: int = 8) -> dict:
     }
 
 
+# Whether any team has a measured request (one row) left-joined with the teams that have one in
+# either window, by name: the answer to "is anything measured" comes back with no team row too.
+_SERVED = """
+SELECT t.key, t.name, f.n, f.on_time, f.n_before, f.on_time_before, m.measured
+FROM (SELECT EXISTS (SELECT 1 FROM {figures} WHERE measured > 0) AS measured) m
+LEFT JOIN ({figures} f INNER JOIN {team} t ON t.id = f.team_id)
+       ON f.n > 0 OR f.n_before > 0
+ORDER BY t.name ASC, t.key ASC
+"""
+
+
+def _tables(sql: str) -> str:
+    from clientmap.directory.models import Team
+
+    return sql.format(
+        figures=connection.ops.quote_name(TeamRequestFigures._meta.db_table),
+        team=connection.ops.quote_name(Team._meta.db_table),
+    )
+
+
 def served() -> dict:
-    return {"served": selectors.service_levels()}
+    """``selectors.service_levels()`` (today's stored figures per team) in one query instead of
+    two when no team has a measured request in either window (tested equal in
+    tests/web/test_overview_asks_equal.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_tables(_SERVED))
+        rows = cursor.fetchall()
+    names = ("team__key", "team__name", "n", "on_time", "n_before", "on_time_before")
+    teams = [dict(zip(names, row[:6], strict=True)) for row in rows if row[0] is not None]
+    return {"served": selectors._served(teams, bool(teams) or bool(rows[0][6]))}

@@ -60,3 +60,41 @@ def test_ties_broken_by_name_then_key() -> None:
         f.request(person, team, status=status, opened=date.today() - timedelta(days=2))
     _check(8)
     assert [t["team__key"] for t in overview.asks()["teams"]] == ["t-a", "t-b", "t-c", "t-d"]
+
+
+def _check_served() -> None:
+    derived.ensure_current()
+    got = overview.served()["served"]
+    assert got == selectors.service_levels()
+    assert got == selectors.service_levels_from_requests()
+
+
+def test_served_with_nothing_measured() -> None:
+    person, team = f.person(), f.team()
+    f.request(person, team, status=sorted(selectors.OPEN)[0], opened=date.today())
+    _check_served()
+    assert overview.served()["served"]["measured"] is False
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_served_equal_on_random_worlds(seed) -> None:
+    rnd = random.Random(seed)
+    people = [f.person() for _ in range(6)]
+    teams = [f.team(name=f"T{i % 3}") for i in range(8)]  # names repeat; some never asked
+    today = date.today()
+    for _ in range(rnd.randrange(20, 60)):
+        status = rnd.choice(Request.Status.values)
+        closed = target = None
+        if status in (Request.Status.FULFILLED, Request.Status.DECLINED):
+            closed = today - timedelta(days=rnd.choice([0, 1, 89, 90, 91, 179, 180, 181, 300]))
+            if rnd.random() < 0.8:
+                target = closed + timedelta(days=rnd.choice([-3, 0, 4]))
+        f.request(
+            rnd.choice(people),
+            rnd.choice(teams[:6]),
+            status=status,
+            opened=today - timedelta(days=400),
+            closed=closed,
+            target=target,
+        )
+    _check_served()
