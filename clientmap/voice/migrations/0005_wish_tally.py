@@ -16,8 +16,5 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('open', models.PositiveIntegerField(default=0)),
             ],
-            options={
-                'managed': True,
-            },
         ),
     ]
