@@ -39,10 +39,12 @@ def block() -> dict:
         if s.computed_group in counts:
             counts[s.computed_group] -= 1
         counts[overrides[org_id].group] += 1
+    # only what the block shows (not each snapshot's parts and diagnosis)
     top = list(
         Snapshot.objects.filter(recompute=run, computed_group=1)
         .exclude(organization_id__in=sorted(overridden))
         .select_related("organization")
+        .only("revenue", "organization_id", "organization__key", "organization__name")
         .order_by("-revenue", "organization_id")[:SHOWN]
     )
     top += [s for org_id, s in overridden.items() if overrides[org_id].group == 1]

@@ -215,3 +215,14 @@ class Attestation(models.Model):
 
 
 ATTESTATION_PURPOSE = "attestation"
+
+
+class WishTally(models.Model):
+    """How many wishes are open (not merged, not delivered, declined or already covered): one
+    row (id 1), kept by database triggers on ``voice_wish`` in the transaction of every write
+    that changes it (``voice.tally``). No row: not known (read by counting)."""
+
+    open = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.open)

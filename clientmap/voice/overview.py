@@ -3,31 +3,55 @@ wanted wishes with their weighted demand."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models.functions import Coalesce
 
-from clientmap.engagements import selectors as requests
+from clientmap.engagements import overview as requests
+from clientmap.voice import tally
 from clientmap.voice.models import Wish
-from clientmap.voice.selectors import stored_demand
 
 SHOWN = 5
-CLOSED = (Wish.Status.DELIVERED, Wish.Status.DECLINED, Wish.Status.ALREADY_COVERED)
+CLOSED = tally.CLOSED
+
+
+@dataclass(frozen=True)
+class Team:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TopWish:
+    """What the overview shows of a most wanted wish (read as values, not as model objects)."""
+
+    pk: int
+    key: str
+    title: str
+    vote_count: int
+    demand: int
+    team: Team | None
 
 
 def asks() -> dict:
     """Open requests per team (stored figures), the most wanted open public wishes and how many
     wishes are open.
 
-    The count reads the index on (merged_into, status) alone. The most wanted walk the index
+    The count is stored (``voice.tally``: one primary-key read). The most wanted walk the index
     on (demand, votes, key) in order and stop at the fifth open public wish: the "not merged"
     test is written so that no planner picks the merged_into index instead (SQLite, without
     statistics, would, and then sort every open wish)."""
-    open_wishes = Wish.objects.filter(merged_into__isnull=True).exclude(status__in=CLOSED)
     unmerged = Wish.objects.alias(merged_id=Coalesce("merged_into", 0)).filter(merged_id=0)
-    top = list(
-        stored_demand(
-            unmerged.exclude(status__in=CLOSED)
-            .filter(visibility=Wish.Visibility.PUBLIC)
-            .select_related("team")
-        ).order_by("-demand", "-vote_count", "key")[:SHOWN]
+    rows = (
+        unmerged.exclude(status__in=CLOSED)
+        .filter(visibility=Wish.Visibility.PUBLIC)
+        .order_by("-weighted_demand", "-vote_count", "key")
+        .values_list(
+            "pk", "key", "title", "vote_count", "weighted_demand", "team__key", "team__name"
+        )[:SHOWN]
     )
-    return {"asks": requests.asks(), "wishes": top, "open_wishes": open_wishes.count()}
+    top = [
+        TopWish(pk, key, title, votes, demand, Team(t_key, t_name) if t_key is not None else None)
+        for pk, key, title, votes, demand, t_key, t_name in rows
+    ]
+    return {"asks": requests.asks(), "wishes": top, "open_wishes": tally.open_wishes()}

@@ -50,4 +50,12 @@ def test_open_wishes_equal_the_query_they_replace(seed) -> None:
     got = overview.asks()
     top, count = _reference()
     assert [w.pk for w in got["wishes"]] == [w.pk for w in top]
+    shown = [
+        (w.key, w.title, w.vote_count, w.demand, w.team and (w.team.key, w.team.name))
+        for w in got["wishes"]
+    ]
+    assert shown == [
+        (w.key, w.title, w.vote_count, w.weighted_demand, w.team and (w.team.key, w.team.name))
+        for w in top
+    ]
     assert got["open_wishes"] == count
