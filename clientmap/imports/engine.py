@@ -200,6 +200,7 @@ class Engine:
         self._buffers: dict[str, list[tuple]] = {}
         self._staged: set[str] = set()
         self._created_tables: set[str] = set()
+        self._requests_indexed = False  # by key and line, for the history trim
         self.cursor = connection.cursor()
 
     # --- errors ---------------------------------------------------------------------------
@@ -313,7 +314,7 @@ class Engine:
                 continue  # every link kept from every row (or trimmed by the reader already)
             if not indexed:
                 self._exec("CREATE INDEX stg_requests_key_line ON stg_requests (key, line)")
-                indexed = True
+                indexed = self._requests_indexed = True
             if self.sequence:
                 last = (
                     f"(SELECT r.line FROM stg_requests r WHERE r.key = stg_{name}.rec AND "
@@ -449,7 +450,7 @@ class Engine:
 
     def _keyed(self, e: Entity) -> None:
         name = e.name
-        if not (name == "requests" and self.last_row_wins):
+        if not (name == "requests" and self._requests_indexed):
             self._exec(f"CREATE INDEX stg_{name}_key ON stg_{name} (key)")
         self._dedupe(name, ["key"], keep_soft=True)
         for column in self.skip_missing.get(name, []):
