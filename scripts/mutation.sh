@@ -46,7 +46,7 @@ declare -A TESTS=(
   [lens]="tests/valuechain/test_lens.py tests/valuechain/test_mutants_lens.py tests/valuechain/test_lens_first_nodes.py"
   [demand]="tests/voice/test_voice.py tests/voice/test_demand_weights.py tests/voice/test_pages.py tests/test_hooks.py"
   [experience]="tests/experience/test_rules.py tests/experience/test_figures.py tests/experience/test_derive_paths.py"
-  [fit]="tests/fit/test_rules.py tests/fit/test_parts.py tests/fit/test_facts.py tests/fit/test_refresh.py tests/fit/test_prune.py tests/fit/test_overview_equal.py"
+  [fit]="tests/fit/test_rules.py tests/fit/test_parts.py tests/fit/test_facts.py tests/fit/test_refresh.py tests/fit/test_prune.py tests/fit/test_overview_equal.py tests/fit/test_mutants_rules.py"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(customers graph reach reached impact reachsets lens demand experience fit)

@@ -138,3 +138,47 @@ def test_a_failure_reaching_every_team_reads_every_relation_without_a_join(chain
     direct, sql = _direct_and_sql(chain.services["storage"], g)
     assert direct["total"] == 6 and people(direct) == DB_CUSTOMERS
     assert RELATIONS in sql and SET_TEAMS not in sql
+
+
+def test_the_reach_set_of_a_services_failure(chain):
+    g, rs = _set_of(chain.services["db"])
+    assert reachsets.of_service(chain.services["db"], g) == rs and rs.teams == 4
+    assert sorted(
+        ReachSetTeam.objects.filter(reach_set=rs).values_list("team__key", flat=True)
+    ) == [
+        "t-app",
+        "t-db",
+        "t-fin",
+        "t-sales",
+    ]
+    newcomer = f.service(chain.teams["fin"], key="svc-new", name="New")
+    assert reachsets.of_service(newcomer, g) is None  # not in the graph the sets were built from
+
+
+def test_a_scoped_refresh_rewrites_several_peoples_rows(chain, stored):
+    # two people renamed behind the signals' back: their rows are written again, both of them
+    from clientmap.directory.models import Person
+    from clientmap.valuechain.models import ReachSetPerson
+
+    ada, carl = chain.people["acme-buyer"], chain.people["controller"]
+    Person.objects.filter(pk=ada.pk).update(name="Zoe Acme", email="zoe@example.org")
+    Person.objects.filter(pk=carl.pk).update(name="Cy Controller")
+    reachsets.refresh_people(frozenset({ada.pk, carl.pk}), frozenset())
+    _g, rs = _set_of(chain.services["db"])
+    rows = dict(ReachSetPerson.objects.filter(reach_set=rs).values_list("person__key", "name"))
+    assert rows["acme-buyer"] == "Zoe Acme" and rows["controller"] == "Cy Controller"
+    assert rows["janitor"] == "Jan Janitor"  # the others kept
+    # and by organization: Acme's people
+    Person.objects.filter(pk=chain.people["acme-user"].pk).update(name="Aby Acme")
+    reachsets.refresh_people(frozenset(), frozenset({chain.acme.pk, chain.globex.pk}))
+    rows = dict(ReachSetPerson.objects.filter(reach_set=rs).values_list("person__key", "name"))
+    assert rows["acme-user"] == "Aby Acme" and rows["acme-buyer"] == "Zoe Acme"
+    assert rows["globex-buyer"] == "Gil Globex"
+    assert len(rows) == 6
+    # people and organizations at once
+    Person.objects.filter(pk=carl.pk).update(name="Cyd Controller")
+    Person.objects.filter(pk=chain.people["globex-buyer"].pk).update(name="Gia Globex")
+    reachsets.refresh_people(frozenset({carl.pk}), frozenset({chain.globex.pk}))
+    rows = dict(ReachSetPerson.objects.filter(reach_set=rs).values_list("person__key", "name"))
+    assert rows["controller"] == "Cyd Controller" and rows["globex-buyer"] == "Gia Globex"
+    assert len(rows) == 6
