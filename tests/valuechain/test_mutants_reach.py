@@ -138,6 +138,20 @@ def test_a_failure_reaching_every_team_reads_every_relation_without_a_join(chain
     direct, sql = _direct_and_sql(chain.services["storage"], g)
     assert direct["total"] == 6 and people(direct) == DB_CUSTOMERS
     assert RELATIONS in sql and SET_TEAMS not in sql
+    # and so are the recipients of "tell the affected customers": counted, listed, paged
+    from clientmap.valuechain import notices
+
+    audience = notices.audience(chain.services["storage"], g)
+    with CaptureQueriesContext(connection) as queries:
+        for lapsed in (False, True):
+            counted = audience.count(include_lapsed=lapsed)
+            listed = list(audience.people(include_lapsed=lapsed))
+            paged = audience.rows(include_lapsed=lapsed, limit=3, offset=1)
+            languages = audience.languages(include_lapsed=lapsed)
+            assert counted == len(listed) == sum(n for _code, n in languages)
+            assert [r["person"].pk for r in paged] == [p.pk for p in listed][1:4]
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert RELATIONS in sql and SET_TEAMS not in sql
 
 
 def test_the_reach_set_of_a_services_failure(chain):
