@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing (mutmut 3) of the rule modules against their tests.
 #   scripts/mutation.sh            # every rule module (slow: tens of minutes)
-#   scripts/mutation.sh demand     # one target: customers, graph, reach, impact, lens, demand,
-#                                  # experience, fit
+#   scripts/mutation.sh demand     # one target: customers, graph, reach, reached, impact,
+#                                  # reachsets, lens, demand, experience, fit
 #   MUTATION_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cm_NAME scripts/mutation.sh customers
 #                                  # the same on PostgreSQL (one mutant at a time: the children
 #                                  # would share the test database); by default on SQLite
@@ -28,7 +28,9 @@ declare -A MODULE=(
   [customers]=clientmap/customers/rules.py
   [graph]=clientmap/valuechain/graph.py
   [reach]=clientmap/valuechain/reach.py
+  [reached]=clientmap/valuechain/reached.py
   [impact]=clientmap/valuechain/impact.py
+  [reachsets]=clientmap/valuechain/reachsets.py
   [lens]=clientmap/valuechain/lens.py
   [demand]=clientmap/voice/demand.py
   [experience]=clientmap/experience/rules.py
@@ -38,14 +40,16 @@ declare -A TESTS=(
   [customers]="tests/customers/test_rules.py tests/customers/test_rules_lapsed.py tests/customers/test_window.py tests/customers/test_rebuild_paths.py tests/customers/test_recompute.py tests/core/test_staleness.py"
   [graph]="tests/valuechain/test_graph.py tests/valuechain/test_graph_equal.py tests/valuechain/test_reach.py"
   [reach]="tests/valuechain/test_reach.py tests/valuechain/test_reach_answers.py"
-  [impact]="tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py"
+  [reached]="tests/valuechain/test_reach.py tests/valuechain/test_reach_answers.py tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py tests/valuechain/test_reachsets_equal.py"
+  [impact]="tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py tests/valuechain/test_reachsets_equal.py tests/valuechain/test_mutants_reach.py"
+  [reachsets]="tests/valuechain/test_reachsets_equal.py tests/valuechain/test_impact.py tests/valuechain/test_mutants_impact.py tests/valuechain/test_mutants_reach.py"
   [lens]="tests/valuechain/test_lens.py tests/valuechain/test_mutants_lens.py tests/valuechain/test_lens_first_nodes.py"
   [demand]="tests/voice/test_voice.py tests/voice/test_demand_weights.py tests/voice/test_pages.py tests/test_hooks.py"
   [experience]="tests/experience/test_rules.py tests/experience/test_figures.py tests/experience/test_derive_paths.py"
-  [fit]="tests/fit/test_rules.py tests/fit/test_parts.py tests/fit/test_facts.py tests/fit/test_refresh.py tests/fit/test_prune.py tests/fit/test_overview_equal.py"
+  [fit]="tests/fit/test_rules.py tests/fit/test_parts.py tests/fit/test_facts.py tests/fit/test_refresh.py tests/fit/test_prune.py tests/fit/test_overview_equal.py tests/fit/test_mutants_rules.py"
 )
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(customers graph reach impact lens demand experience fit)
+[ ${#targets[@]} -eq 0 ] && targets=(customers graph reach reached impact reachsets lens demand experience fit)
 
 if [ -n "${MUTATION_DATABASE_URL:-}" ]; then
   db=(env "DATABASE_URL=$MUTATION_DATABASE_URL") children=(--max-children 1) suffix=-pg

