@@ -171,19 +171,9 @@ def main(argv: list[str] | None = None) -> dict:
     derive_cpu: list[float] = []
     server_cpu: list[float] = []
 
-    def backend_cpu() -> float | None:
-        """The CPU seconds of this connection's PostgreSQL server process (same machine), read
-        from /proc: on PostgreSQL the derivation's work is there, not in this process."""
-        if connection.vendor != "postgresql":
-            return None
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # The CPU seconds of this connection's PostgreSQL server process (same machine): on
+    # PostgreSQL the derivation's work is there, not in this process.
+    from bench.step import server_cpu as backend_cpu
 
     def derive_seconds(before=None) -> float:
         """The derivation, committed; what the commit then brings current (the satisfaction

@@ -322,7 +322,7 @@ def recompute(repeat: str = "3") -> dict:
     return {"seconds": statistics.median(warm), "warm": warm, "cold": cold, "relations": n}
 
 
-def _server_cpu() -> float | None:
+def server_cpu() -> float | None:
     """CPU seconds (user + system) of this connection's PostgreSQL backend so far, read from
     /proc when the server runs on this machine; None on SQLite (its work is in this process)
     or where /proc does not show the backend."""
@@ -344,11 +344,11 @@ def import_mapped(path: str, preset: str) -> dict:
     _django()
     from clientmap.imports import mapping
 
-    server = _server_cpu()
+    server = server_cpu()
     started, cpu = time.perf_counter(), time.process_time()
     report = mapping.import_mapped(path, mapping.load(preset))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    server_after = _server_cpu()
+    server_after = server_cpu()
     return {
         "seconds": seconds,
         "cpu_seconds": round(cpu, 2),
