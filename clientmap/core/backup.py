@@ -35,6 +35,17 @@ FORMAT = "clientmap-backup"
 VERSION = 1
 # Filled again by ``migrate`` in every database: always replaced, never "data".
 REGENERATED = {"contenttypes.contenttype", "auth.permission"}
+# The software's own bookkeeping, which a freshly migrated database already holds rows of: the
+# derived tables' versions and stale marks, and what an app registers (``bookkeeping()``, e.g.
+# voice's open-wish tally, set by ``post_migrate``). Backed up and restored like every table,
+# but a database holding only these is empty: ``restore`` needs no ``--replace`` after
+# ``clientmap migrate``.
+BOOKKEEPING = {"core.derivedstate", "core.stalescope"}
+
+
+def bookkeeping(label: str) -> None:
+    """Name a table (``app_label.model``) that holds only the software's own bookkeeping."""
+    BOOKKEEPING.add(label.lower())
 
 
 class BackupError(Exception):
@@ -153,11 +164,12 @@ def read_manifest(zf: zipfile.ZipFile, name: str) -> dict[str, Any]:
 
 
 def holds_data(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """The tables (other than those ``migrate`` fills) that hold rows."""
+    """The tables that hold rows, other than those ``migrate`` fills and the bookkeeping."""
+    ignored = REGENERATED | BOOKKEEPING
     return [
         m._meta.label_lower
         for m in all_models()
-        if m._meta.label_lower not in REGENERATED and m._base_manager.using(using).exists()
+        if m._meta.label_lower not in ignored and m._base_manager.using(using).exists()
     ]
 
 

@@ -9,7 +9,7 @@ class VoiceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
 
-        from clientmap.core import derived, hooks
+        from clientmap.core import backup, derived, hooks
         from clientmap.core.models import AuditEvent
         from clientmap.customers.summary import relations_rebuilt
         from clientmap.directory.models import Person
@@ -28,6 +28,7 @@ class VoiceConfig(AppConfig):
         # the open wishes' count, kept by triggers (voice.tally): installed after every
         # migrate and flush
         post_migrate.connect(tally.on_post_migrate, sender=self, dispatch_uid="voice-tally")
+        backup.bookkeeping("voice.wishtally")  # a migrated database is still empty
 
         # "What do they ask of us?": requests per team and the most wanted wishes.
         hooks.overview.register(
